@@ -1,0 +1,89 @@
+"""Detector + classifier: images in, one `FaceResult` per face out.
+
+All faces of all images given to `analyze_batch` go through the CNN in one batched call, which
+is what makes video processing fast: per-call overhead dominates single-face inference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import cv2
+import numpy as np
+
+from . import cache
+from .classifier import FACE_SIZE, EmotionClassifier
+from .detectors import DEFAULT_DETECTOR
+from .media import load_image
+from .types import Detections, FaceResult
+
+# FER2013 faces are framed a little wider than detector boxes (forehead to chin, some
+# hair): crops are squares of this many box sides around the box centre.
+CROP_SCALE = {"haar": 1.0, "blazeface": 1.15, "blazeface-short": 1.15}
+
+
+def crop_faces(gray: np.ndarray, detections: Detections, scale: float = 1.0) -> np.ndarray:
+    """(n, 48, 48, 1) float32 crops: a square around each box, padded by edge replication
+    where it leaves the image, so faces at the border keep their proportions."""
+    out = np.empty((len(detections), FACE_SIZE, FACE_SIZE, 1), np.float32)
+    h, w = gray.shape
+    for i, (x0, y0, x1, y1) in enumerate(detections.xyxy):
+        side = max(x1 - x0, y1 - y0) * scale
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        a0, b0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+        a1, b1 = a0 + max(int(round(side)), 1), b0 + max(int(round(side)), 1)
+        patch = gray[max(b0, 0) : min(b1, h), max(a0, 0) : min(a1, w)]
+        if b0 < 0 or a0 < 0 or b1 > h or a1 > w:
+            patch = cv2.copyMakeBorder(patch, max(-b0, 0), max(b1 - h, 0), max(-a0, 0), max(a1 - w, 0), cv2.BORDER_REPLICATE)
+        interp = cv2.INTER_AREA if patch.shape[0] > FACE_SIZE else cv2.INTER_LINEAR
+        out[i, :, :, 0] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=interp)
+    return out
+
+
+class EmotionAnalyzer:
+    """Finds faces and classifies their emotion. Reusable and thread-safe; build it once."""
+
+    def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
+                 flip_tta: bool = True, min_face: int = 20):
+        self.detector = cache.get_detector(detector) if isinstance(detector, str) else detector
+        self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
+        self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
+        self.min_face = min_face
+
+    def detect(self, image: np.ndarray) -> Detections:
+        found = self.detector.detect(image)
+        if len(found):
+            sides = np.minimum(found.xyxy[:, 2] - found.xyxy[:, 0], found.xyxy[:, 3] - found.xyxy[:, 1])
+            found = found[sides >= self.min_face]
+        return found
+
+    def analyze(self, image, bgr: bool = False) -> list[FaceResult]:
+        """One image (path, or RGB/BGR/gray/RGBA uint8 array) -> one result per face."""
+        return self.analyze_batch([image], bgr=bgr)[0]
+
+    def analyze_batch(self, images: Iterable, bgr: bool = False) -> list[list[FaceResult]]:
+        """Many images -> per image, one result per face; one CNN call for all faces."""
+        rgbs = [load_image(im, bgr=bgr) for im in images]
+        detections = [self.detect(rgb) for rgb in rgbs]
+        return self.classify(rgbs, detections)
+
+    def classify(self, rgbs: list[np.ndarray], detections: list[Detections]) -> list[list[FaceResult]]:
+        """Classify already-detected faces (lets video code detect on some frames only)."""
+        crops = [crop_faces(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), det, self.crop_scale)
+                 for rgb, det in zip(rgbs, detections) if len(det)]
+        probs = self.classifier.predict(np.concatenate(crops)) if crops else np.zeros((0, 7), np.float32)
+        results, k = [], 0
+        for det in detections:
+            faces = []
+            for j, box in enumerate(det.xywh):
+                kp = None if det.keypoints is None else det.keypoints[j]
+                faces.append(FaceResult(tuple(int(v) for v in box), float(det.scores[j]), probs[k], kp))
+                k += 1
+            results.append(faces)
+        return results
+
+
+def analyze_image(image, detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, bgr: bool = False) -> list[FaceResult]:
+    """Convenience: analyse one image with cached default components."""
+    return EmotionAnalyzer(detector, model).analyze(image, bgr=bgr)

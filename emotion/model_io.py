@@ -1,0 +1,125 @@
+"""Saving and loading models in the formats the project ships.
+
+Two formats: the native `.keras` file, and the seed project's pair (architecture as JSON +
+weights as `.weights.h5`). Shipped files keep their weights as float16 on disk, which halves
+their size for git; Keras casts them back to each variable's float32 dtype when loading, so
+inference runs in float32 and the accuracy loss is measured, not assumed (see models/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+
+
+class ModelFileError(ValueError):
+    """A model path that cannot be loaded, with the reason."""
+
+
+def _halve_h5(path: Path) -> None:
+    """Rewrite every float32 array of an HDF5 weights file as float16, in place."""
+    with h5py.File(path, "r+") as h5:
+        names: list[str] = []
+        h5.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) and obj.dtype == np.float32 else None)
+        for name in names:
+            data = h5[name][()].astype(np.float16)
+            del h5[name]
+            h5.create_dataset(name, data=data)
+
+
+def _atomic_target(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp" + "".join(path.suffixes[-2:]), dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    return Path(tmp)
+
+
+def save_keras(model: keras.Model, path: str | Path, float16: bool = True) -> Path:
+    """Save an inference-only `.keras` file (no optimizer state), atomically."""
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        _save_without_optimizer(model, tmp)
+        if float16:
+            _halve_keras_zip(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _save_without_optimizer(model: keras.Model, tmp: Path) -> None:
+    fresh = keras.models.clone_model(model)
+    fresh.set_weights(model.get_weights())
+    fresh.save(tmp)
+
+
+def _halve_keras_zip(path: Path) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        with zipfile.ZipFile(path) as zf:
+            zf.extractall(work)
+            names = zf.namelist()
+        _halve_h5(work / "model.weights.h5")
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name in names:
+                zf.write(work / name, name)
+
+
+def save_json_pair(model: keras.Model, json_path: str | Path, weights_path: str | Path, float16: bool = True) -> tuple[Path, Path]:
+    """The seed's format: architecture JSON next to a `.weights.h5` file, both written atomically."""
+    json_path, weights_path = Path(json_path), Path(weights_path)
+    if not weights_path.name.endswith(".weights.h5"):
+        raise ValueError(f"{weights_path}: Keras 3 weight files must end in .weights.h5")
+    tmp_json = _atomic_target(json_path)
+    tmp_weights = weights_path.with_name(f".{weights_path.name[:-len('.weights.h5')]}.{os.getpid()}.tmp.weights.h5")
+    try:
+        tmp_json.write_text(model.to_json(indent=1))
+        model.save_weights(tmp_weights)
+        if float16:
+            _halve_h5(tmp_weights)
+        os.replace(tmp_weights, weights_path)
+        os.replace(tmp_json, json_path)
+    finally:
+        tmp_json.unlink(missing_ok=True)
+        tmp_weights.unlink(missing_ok=True)
+    return json_path, weights_path
+
+
+def _check_file(path: Path, what: str) -> None:
+    if not path.exists():
+        raise ModelFileError(f"{path}: {what} not found")
+    if path.stat().st_size == 0:
+        raise ModelFileError(f"{path}: {what} is an empty file")
+
+
+def load_model(path: str | Path, weights: str | Path | None = None) -> keras.Model:
+    """Load a `.keras` file, or a JSON architecture plus its `.weights.h5` file.
+
+    For a JSON path without `weights`, the weights are looked up beside it
+    (`NAME.json` -> `NAME.weights.h5`).
+    """
+    path = Path(path)
+    _check_file(path, "model file")
+    if path.suffix == ".keras":
+        try:
+            return keras.models.load_model(path, compile=False)
+        except Exception as exc:  # Keras raises many types for a damaged file
+            raise ModelFileError(f"{path}: not a loadable .keras model ({exc.__class__.__name__}: {exc})") from exc
+    if path.suffix == ".json":
+        weights = Path(weights) if weights else path.with_name(path.stem + ".weights.h5")
+        _check_file(weights, "weights file")
+        try:
+            model = keras.models.model_from_json(path.read_text())
+            model.load_weights(weights)
+        except Exception as exc:
+            raise ModelFileError(f"{path} + {weights}: cannot be loaded ({exc.__class__.__name__}: {exc})") from exc
+        return model
+    raise ModelFileError(f"{path}: unsupported model format; use a .keras file or a .json + .weights.h5 pair")

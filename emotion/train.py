@@ -1,0 +1,222 @@
+"""python -m emotion.train: train an emotion CNN on FER2013 and write every artefact the
+model card needs.
+
+Validation and model selection use PublicTest only; PrivateTest is scored once, at the end,
+on the selected model. A run can be stopped at any time and resumed with the same command:
+Keras' BackupAndRestore keeps the model, optimizer and epoch in the work folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import charts, nets
+from .augment import SEED_AUGMENT, STRONG_AUGMENT, AugmentConfig, augment_batch
+from .classifier import EmotionClassifier
+from .data import FerSplit, load_fer2013
+from .labels import NUM_CLASSES
+from .metrics import format_score, score_split
+from .model_io import load_model, save_json_pair, save_keras
+from .progress import TqdmProgress
+
+
+@dataclass(frozen=True)
+class Recipe:
+    arch: str
+    epochs: int
+    batch_size: int
+    optimizer: str  # adam | sgd
+    lr: float
+    schedule: str  # plateau (the seed's ReduceLROnPlateau) | cosine (with one warm-up epoch)
+    weight_decay: float
+    label_smoothing: float
+    augment: AugmentConfig
+
+
+RECIPES = {
+    # The seed project: Adam 5e-4, batch 64, horizontal flips, ReduceLROnPlateau, 15 epochs.
+    "seed": Recipe("seed", 15, 64, "adam", 5e-4, "plateau", 0.0, 0.0, SEED_AUGMENT),
+    # Ours: SGD with Nesterov momentum, cosine schedule, label smoothing, strong augmentation.
+    "vgg": Recipe("vgg", 60, 128, "sgd", 0.05, "cosine", 5e-3, 0.1, STRONG_AUGMENT),
+    "vgg-s": Recipe("vgg-s", 60, 128, "sgd", 0.05, "cosine", 5e-3, 0.1, STRONG_AUGMENT),
+    "tiny": Recipe("tiny", 1, 64, "adam", 1e-3, "plateau", 0.0, 0.0, SEED_AUGMENT),
+}
+
+
+class AugmentedFaces(keras.utils.PyDataset):
+    """Shuffled, freshly augmented batches every epoch (NumPy/OpenCV on the host)."""
+
+    def __init__(self, split: FerSplit, batch_size: int, augment: AugmentConfig, seed: int):
+        super().__init__()
+        self.split, self.batch_size, self.augment = split, batch_size, augment
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(split))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.split) / self.batch_size)
+
+    def __getitem__(self, index: int):
+        idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        images = augment_batch(self.split.images[idx], self.augment, self.rng)
+        return images[..., None].astype(np.float32), keras.utils.to_categorical(self.split.labels[idx], NUM_CLASSES)
+
+    def on_epoch_end(self):
+        self.order = self.rng.permutation(len(self.split))
+
+
+def _optimizer(recipe: Recipe, steps_per_epoch: int):
+    if recipe.optimizer == "adam":
+        return keras.optimizers.Adam(recipe.lr)
+    lr = recipe.lr
+    if recipe.schedule == "cosine":
+        total = recipe.epochs * steps_per_epoch
+        lr = keras.optimizers.schedules.CosineDecay(recipe.lr * 0.1, decay_steps=total - steps_per_epoch,
+                                                    warmup_target=recipe.lr, warmup_steps=steps_per_epoch)
+    opt = keras.optimizers.SGD(lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay or None)
+    if recipe.weight_decay:
+        opt.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
+    return opt
+
+
+def _best_so_far(history_csv: Path) -> float | None:
+    if not history_csv.exists():
+        return None
+    with history_csv.open() as fh:
+        values = [float(r["val_accuracy"]) for r in csv.DictReader(fh) if r.get("val_accuracy")]
+    return max(values) if values else None
+
+
+def _read_history(history_csv: Path) -> dict[str, list[float]]:
+    with history_csv.open() as fh:
+        rows = list(csv.DictReader(fh))
+    return {k: [float(r[k]) for r in rows] for k in (rows[0].keys() if rows else []) if k != "epoch"}
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(path)
+
+
+def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed: int = 0,
+          formats: tuple[str, ...] = ("keras", "json"), float16: bool = True, quiet: bool = False) -> dict:
+    started = time.time()
+    keras.utils.set_random_seed(seed)
+    splits = load_fer2013(data, seed=seed)
+    out.mkdir(parents=True, exist_ok=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    print(f"data: {splits.source}; train {len(splits.train)}, PublicTest {len(splits.val)}, PrivateTest {len(splits.test)}")
+
+    train_data = AugmentedFaces(splits.train, recipe.batch_size, recipe.augment, seed)
+    model = nets.build(recipe.arch)
+    model.compile(optimizer=_optimizer(recipe, len(train_data)),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+                  metrics=["accuracy"])
+    history_csv = work_dir / "history.csv"
+    best_path = work_dir / "best.keras"
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
+        keras.callbacks.ModelCheckpoint(str(best_path), monitor="val_accuracy", mode="max", save_best_only=True,
+                                        initial_value_threshold=_best_so_far(history_csv)),
+        keras.callbacks.CSVLogger(str(history_csv), append=True),
+        TqdmProgress(recipe.epochs, len(train_data), disable=quiet),
+    ]
+    if recipe.schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=2, min_lr=1e-5))
+    val = (splits.val.images[..., None].astype(np.float32), keras.utils.to_categorical(splits.val.labels, NUM_CLASSES))
+    model.fit(train_data, validation_data=val, epochs=recipe.epochs, callbacks=callbacks, verbose=0)
+    train_seconds = time.time() - started
+
+    # Model selection on PublicTest happened through the checkpoint; PrivateTest is scored once here.
+    best = load_model(best_path)
+    history = _read_history(history_csv)
+    scores = {}
+    for tta in (False, True):
+        clf = EmotionClassifier(best, flip_tta=tta)
+        for split_name, split in (("PublicTest", splits.val), ("PrivateTest", splits.test)):
+            scores[f"{split_name}{'+flip' if tta else ''}"] = score_split(split_name, split.labels, clf.predict(split.images[..., None].astype(np.float32)))
+    shipped = scores["PrivateTest+flip"]
+    for key in ("PublicTest+flip", "PrivateTest+flip"):
+        print(format_score(scores[key], " (with flip test-time augmentation)"))
+
+    written = {}
+    if "keras" in formats:
+        written["keras"] = save_keras(best, out / f"{name}.keras", float16=float16)
+    if "json" in formats:
+        written["json"], written["weights"] = save_json_pair(best, out / f"{name}.json", out / f"{name}.weights.h5", float16=float16)
+    written["history"] = out / f"{name}.history.csv"
+    written["history"].write_text(history_csv.read_text())
+    written["curves"] = charts.save_figure(charts.training_curves(history, f"{name} ({recipe.arch})"), out / f"{name}.training_curves.png")
+    written["confusion"] = charts.save_figure(
+        charts.confusion_matrix_figure(np.array(shipped.confusion), f"{name}: PrivateTest {shipped.accuracy * 100:.1f}% (flip TTA)"),
+        out / f"{name}.confusion_matrix.png")
+    card = {
+        "name": name,
+        "recipe": {**asdict(recipe), "augment": asdict(recipe.augment)},
+        "seed": seed,
+        "data": splits.source,
+        "parameters": int(best.count_params()),
+        "epochs_run": len(history.get("loss", [])),
+        "best_epoch": int(np.argmax(history["val_accuracy"]) + 1) if history.get("val_accuracy") else None,
+        "scores": {k: v.to_dict() for k, v in scores.items()},
+        "train_seconds_this_call": round(train_seconds, 1),
+        "weights_on_disk": "float16" if float16 else "float32",
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "files": {k: Path(v).name for k, v in written.items()},
+    }
+    written["metrics"] = out / f"{name}.metrics.json"
+    _write_json_atomic(written["metrics"], card)
+    print("wrote " + ", ".join(str(p) for p in written.values()))
+    return card
+
+
+def _parse(argv=None):
+    p = argparse.ArgumentParser(prog="python -m emotion.train", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, help="Kaggle-layout folder, a tar(.xz) of it, or fer2013.csv")
+    p.add_argument("--arch", default="vgg", choices=sorted(RECIPES), help="architecture and its default recipe")
+    p.add_argument("--out", default="runs", type=Path, help="folder for the finished artefacts (default: runs)")
+    p.add_argument("--name", help="file name stem of the artefacts (default: the architecture)")
+    p.add_argument("--work-dir", type=Path, help="checkpoints for resuming (default: OUT/NAME.work)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--formats", default="keras,json", help="comma list of keras,json (default: both)")
+    p.add_argument("--float32", action="store_true", help="store weights as float32 (default: float16 on disk)")
+    p.add_argument("--mixed-precision", action="store_true", help="bf16 compute (GPU); weights stay float32")
+    p.add_argument("--quiet", action="store_true", help="no per-batch progress bar")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = _parse(argv)
+    recipe = RECIPES[args.arch]
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "label_smoothing") if getattr(args, k) is not None}
+    recipe = replace(recipe, **overrides)
+    if args.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    name = args.name or args.arch
+    work_dir = args.work_dir or args.out / f"{name}.work"
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    train(args.data, args.out, name, recipe, work_dir, seed=args.seed, formats=formats,
+          float16=not args.float32, quiet=args.quiet)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
