@@ -3,7 +3,8 @@ model card needs.
 
 Validation and model selection use PublicTest only; PrivateTest is scored once, at the end,
 on the selected model. A run can be stopped at any time and resumed with the same command:
-Keras' BackupAndRestore keeps the model, optimizer and epoch in the work folder.
+Keras' BackupAndRestore keeps the model, optimizer and epoch in the work folder, and
+the same command with a larger --epochs extends a finished run.
 """
 
 from __future__ import annotations
@@ -81,8 +82,9 @@ def _optimizer(recipe: Recipe, steps_per_epoch: int):
     lr = recipe.lr
     if recipe.schedule == "cosine":
         total = recipe.epochs * steps_per_epoch
-        lr = keras.optimizers.schedules.CosineDecay(recipe.lr * 0.1, decay_steps=total - steps_per_epoch,
-                                                    warmup_target=recipe.lr, warmup_steps=steps_per_epoch)
+        warmup = min(steps_per_epoch, total // 10)  # one epoch, or a tenth of very short runs
+        lr = keras.optimizers.schedules.CosineDecay(recipe.lr * 0.1, decay_steps=max(total - warmup, 1),
+                                                    warmup_target=recipe.lr, warmup_steps=warmup)
     opt = keras.optimizers.SGD(lr, momentum=0.9, nesterov=True, weight_decay=recipe.weight_decay or None)
     if recipe.weight_decay:
         opt.exclude_from_weight_decay(var_names=["gamma", "beta", "bias"])
@@ -125,8 +127,13 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
                   metrics=["accuracy"])
     history_csv = work_dir / "history.csv"
     best_path = work_dir / "best.keras"
+    backup = work_dir / "backup"
+    if not backup.exists():  # a fresh start: nothing from an older run may leak into this one
+        history_csv.unlink(missing_ok=True)
+        best_path.unlink(missing_ok=True)
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
+        # Kept after the last epoch too, so the same command with a larger --epochs extends the run.
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
         keras.callbacks.ModelCheckpoint(str(best_path), monitor="val_accuracy", mode="max", save_best_only=True,
                                         initial_value_threshold=_best_so_far(history_csv)),
         keras.callbacks.CSVLogger(str(history_csv), append=True),

@@ -1,0 +1,62 @@
+"""Bad inputs fail with an error that names the problem; huge images still work."""
+
+import numpy as np
+import pytest
+
+from emotion import EmotionAnalyzer, ImageInputError, load_image
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return EmotionAnalyzer()
+
+
+@pytest.mark.parametrize("bad, message", [
+    (None, "image is None"),
+    (np.zeros((0, 0, 3), np.uint8), "empty image"),
+    (np.zeros((64, 64, 3), np.float32), "expected 8-bit pixels"),
+    (np.zeros((64, 64, 2), np.uint8), "expected shape"),
+    (np.zeros((2, 64, 64, 3), np.uint8), "expected shape"),
+    (np.zeros((64, 64, 3), np.uint16), "16-bit"),
+])
+def test_bad_arrays_are_refused_with_a_clear_message(analyzer, bad, message):
+    with pytest.raises(ImageInputError, match=message):
+        analyzer.analyze(bad)
+
+
+def test_text_file_is_not_an_image(analyzer, tmp_path):
+    text = tmp_path / "notes.jpg"
+    text.write_text("this is not a picture")
+    with pytest.raises(ImageInputError, match=r"notes\.jpg: not a readable image"):
+        analyzer.analyze(str(text))
+
+
+def test_missing_and_empty_paths(tmp_path):
+    with pytest.raises(ImageInputError, match=r"missing\.png: no such file"):
+        load_image(tmp_path / "missing.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(ImageInputError, match=r"empty\.png: empty file"):
+        load_image(tmp_path / "empty.png")
+    with pytest.raises(ImageInputError, match="is a folder"):
+        load_image(tmp_path)
+
+
+def test_16bit_png_file_is_refused_by_name(tmp_path):
+    import cv2
+
+    path = tmp_path / "deep.png"
+    cv2.imwrite(str(path), np.full((32, 32), 40000, np.uint16))
+    with pytest.raises(ImageInputError, match=r"deep\.png: expected 8-bit pixels.*16-bit"):
+        load_image(path)
+
+
+def test_huge_image_works(analyzer, astronaut):
+    import cv2
+
+    canvas = np.full((4000, 6000, 3), 200, np.uint8)
+    face = cv2.resize(astronaut, (1500, 1500))
+    canvas[1000:2500, 2000:3500] = face
+    faces = analyzer.analyze(canvas)
+    assert len(faces) == 1
+    x, y, w, h = faces[0].box
+    assert 2000 < x + w / 2 < 3500 and 1000 < y + h / 2 < 2500

@@ -1,0 +1,65 @@
+"""Round trips between the project's two model formats and the seed helper classes."""
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from emotion import EMOTIONS, FacialExpressionModel, ModelFileError, load_model
+from emotion.model_io import save_json_pair, save_keras
+from emotion.nets import seed_cnn
+
+MODELS = ROOT / "models"
+
+
+def test_shipped_default_pair_and_keras_agree():
+    x = np.random.default_rng(1).integers(0, 255, (8, 48, 48, 1)).astype("float32")
+    a = load_model(MODELS / "default.keras").predict_on_batch(x)
+    b = load_model(MODELS / "default.json", MODELS / "default.weights.h5").predict_on_batch(x)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_seed_architecture_round_trips_through_both_formats(tmp_path):
+    model = seed_cnn()
+    x = np.random.default_rng(2).integers(0, 255, (4, 48, 48, 1)).astype("float32")
+    expected = model.predict_on_batch(x)
+    save_json_pair(model, tmp_path / "seed.json", tmp_path / "seed.weights.h5", float16=False)
+    save_keras(model, tmp_path / "seed.keras", float16=False)
+    pair = load_model(tmp_path / "seed.json")  # weights found beside the JSON
+    native = load_model(tmp_path / "seed.keras")
+    np.testing.assert_allclose(pair.predict_on_batch(x), expected, atol=1e-5)
+    np.testing.assert_allclose(native.predict_on_batch(x), expected, atol=1e-5)
+    assert [l.__class__.__name__ for l in pair.layers].count("Conv2D") == 4
+
+
+def test_float16_storage_halves_size_and_changes_little(tmp_path):
+    model = seed_cnn()
+    x = np.random.default_rng(3).integers(0, 255, (4, 48, 48, 1)).astype("float32")
+    full = save_keras(model, tmp_path / "full.keras", float16=False)
+    half = save_keras(model, tmp_path / "half.keras", float16=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    np.testing.assert_allclose(load_model(half).predict_on_batch(x), model.predict_on_batch(x), atol=2e-3)
+
+
+def test_facial_expression_model_helper(astronaut):
+    import cv2
+
+    helper = FacialExpressionModel(MODELS / "default.json", MODELS / "default.weights.h5")
+    face = cv2.cvtColor(astronaut[60:190, 160:290], cv2.COLOR_RGB2GRAY)
+    probs = helper.predict_probabilities(face)
+    assert list(probs) == list(EMOTIONS) and abs(sum(probs.values()) - 1) < 1e-5
+    assert helper.predict_emotion(face) == "happy"
+
+
+def test_unloadable_model_files_are_named(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "missing.keras")
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ModelFileError, match=r"broken\.keras: not a loadable"):
+        load_model(broken)
+    (tmp_path / "arch.json").write_text("{}")
+    with pytest.raises(ModelFileError, match="weights file not found"):
+        load_model(tmp_path / "arch.json")
+    with pytest.raises(ModelFileError, match="unsupported model format"):
+        (tmp_path / "m.onnx").write_bytes(b"x")
+        load_model(tmp_path / "m.onnx")

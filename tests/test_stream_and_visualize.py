@@ -1,0 +1,58 @@
+"""The live-source helper and the visualisation command."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import ROOT
+from emotion import VideoCamera
+
+
+def test_video_camera_annotates_an_iterable_of_frames(astronaut):
+    import cv2
+
+    frames = [astronaut, np.roll(astronaut, 40, axis=1), cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)]
+    camera = VideoCamera(iter(frames))
+    out = list(camera)
+    assert len(out) == 3
+    for src, annotated in zip(frames, out):
+        assert annotated.shape[:2] == src.shape[:2] and annotated.shape[2] == 3
+        assert (annotated != (src if src.ndim == 3 else cv2.cvtColor(src, cv2.COLOR_GRAY2RGB))).any()
+    assert len(camera.last_faces) == 1 and camera.last_faces[0].emotion == "happy"
+
+
+def test_video_camera_reads_a_real_video_file_and_serves_jpeg(astronaut, tmp_path):
+    import cv2
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (512, 512))
+    for _ in range(3):
+        writer.write(cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    writer.release()
+    with VideoCamera(str(path)) as camera:
+        jpeg = camera.get_frame()
+        assert jpeg[:2] == b"\xff\xd8"
+        assert camera.last_faces[0].emotion == "happy"
+
+
+def test_visualize_command_writes_a_chart(astronaut, tmp_path):
+    import cv2
+
+    image = tmp_path / "astronaut.jpg"
+    cv2.imwrite(str(image), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "chart.png"
+    proc = subprocess.run([sys.executable, "-m", "emotion.visualize", str(image), "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "face #1" in proc.stdout and "happy" in proc.stdout
+    chart = cv2.imread(str(out))
+    assert chart is not None and chart.shape[1] > chart.shape[0]  # image beside the bars
+
+
+def test_visualize_names_a_bad_file(tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_text("nope")
+    proc = subprocess.run([sys.executable, "-m", "emotion.visualize", str(bad)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "x.png: not a readable image" in proc.stderr
