@@ -1,0 +1,69 @@
+"""python -m batch INPUT [INPUT ...]: recorded videos in; annotated videos, per-frame CSV emotion
+timelines, summaries and charts out.
+
+For each video NAME the output folder gets:
+  NAME.annotated.mp4  every frame, faces circled with emotion and confidence; H.264/yuv420p,
+                      +faststart (plays in browsers), the source's audio kept
+  NAME.timeline.csv   one row per analysed frame and face: video, frame, time_s, face_id,
+                      x, y, w, h, det_score, angry, disgust, fear, happy, sad, surprise,
+                      neutral, emotion, confidence (a frame without a face: one row with
+                      emotion = no_face)
+  NAME.summary.json   duration, frames analysed, per face: first/last time, share of time in
+                      each emotion, mean probabilities; share of frames without a face
+  NAME.timeline.png   emotion probabilities over time for the main faces
+and the folder gets index.csv: one row per input with status ok/skipped/failed and the reason.
+
+Outputs appear only when complete; a rerun skips finished videos (unless --overwrite).
+Exit code 0 when no video failed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from emotion.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+
+from .runner import Options, default_out_dir, env_threads_for, run
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(prog="python -m batch", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="a folder of videos, or video files")
+    p.add_argument("--out", type=Path, help="output folder (default: INPUT-emotions beside a folder, or emotion-results beside files)")
+    p.add_argument("--recursive", action="store_true", help="also look in sub-folders (their layout is mirrored in --out)")
+    p.add_argument("--stride", type=int, default=1, help="analyse every Nth frame; the video still gets every frame (default 1)")
+    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES, help=f"face detector (default {DEFAULT_DETECTOR})")
+    p.add_argument("--model", help="emotion model file (default: models/default.keras)")
+    p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
+    p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
+    p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    if args.stride < 1 or args.workers < 1:
+        print("error: --stride and --workers must be at least 1", file=sys.stderr)
+        return 2
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    env_threads_for(args.workers)
+    options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
+                      model=args.model, overwrite=args.overwrite, write_video=not args.no_video, workers=args.workers,
+                      quiet=args.quiet)
+    try:
+        report = run(args.inputs, options, recursive=args.recursive)
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished videos are kept; run the same command again to do the rest", file=sys.stderr)
+        return 130
+    print(f"{report.line()} -> {options.out_dir / 'index.csv'}")
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

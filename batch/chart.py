@@ -1,0 +1,49 @@
+"""NAME.timeline.png: each main face's emotion probabilities over time, one panel per face."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from emotion import charts
+from emotion.labels import EMOTIONS
+
+MAX_FACES = 3
+
+
+def timeline_chart(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, no_face_times: np.ndarray,
+                   title: str, path: Path) -> Path:
+    """times/face_ids/probs: one entry per analysed face row; the most-seen faces get a panel.
+    Lines are lightly smoothed (centred moving average over ~0.5 s) so trends read at a glance."""
+    import matplotlib.pyplot as plt
+
+    ids, counts = np.unique(face_ids, return_counts=True) if len(face_ids) else (np.array([]), np.array([]))
+    main = ids[np.argsort(-counts)][:MAX_FACES]
+    panels = max(1, len(main))
+    fig, axes = plt.subplots(panels, 1, figsize=(12, 2.8 * panels + 0.6), sharex=True, squeeze=False)
+    end = float(max(times.max() if len(times) else 0, no_face_times.max() if len(no_face_times) else 0, 1e-3))
+    for ax, face_id in zip(axes[:, 0], main if len(main) else [None]):
+        if face_id is None:
+            ax.text(0.5, 0.5, "no face found in this video", ha="center", va="center", transform=ax.transAxes)
+        else:
+            sel = face_ids == face_id
+            t, p = times[sel], probs[sel]
+            step = np.median(np.diff(t)) if len(t) > 1 else 1.0
+            k = int(max(1, min(len(t), round(0.5 / max(step, 1e-3)))))
+            kernel = np.ones(k) / k
+            for i, e in enumerate(EMOTIONS):
+                smooth = np.convolve(np.pad(p[:, i], (k // 2, k - 1 - k // 2), mode="edge"), kernel, mode="valid")
+                ax.plot(t, smooth, color=charts._rgb01(e), lw=1.6, label=e)
+            ax.set_title(f"face {face_id}: {int(sel.sum())} analysed frames", fontsize=10, loc="left")
+        if len(no_face_times):
+            ax.scatter(no_face_times, np.full(len(no_face_times), -0.03), marker="|", color="0.5", s=30, label="no face")
+        ax.set_ylim(-0.06, 1.02)
+        ax.set_xlim(0, end)
+        ax.set_ylabel("probability")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(ncol=8, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.35 if panels == 1 else 1.3))
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.suptitle(title, y=1.0 + 0.02 * (3 - panels))
+    fig.tight_layout()
+    return charts.save_figure(fig, path)
