@@ -117,6 +117,8 @@ def write_index(path: Path, rows: list[dict]) -> None:
 def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunReport:
     videos = find_videos(inputs, recursive)
     options.out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in options.out_dir.rglob(".*.partial.*"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     index = options.out_dir / "index.csv"
     report = RunReport()
     bar = tqdm(total=len(videos), desc="videos", unit="video", disable=options.quiet)

@@ -1,0 +1,173 @@
+"""python -m batch and batch.process_video on real video files through real ffmpeg."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from emotion.labels import EMOTIONS
+from emotion.video_io import probe
+from videos import make_video
+
+from batch import process_video
+from batch.outputs import CSV_COLUMNS
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def run_batch(*args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_video(tmp_path_factory.mktemp("src") / "moving face.mp4", n=30, fps=15)
+
+
+@pytest.fixture(scope="module")
+def processed(clip, tmp_path_factory):
+    return process_video(clip, tmp_path_factory.mktemp("out"), progress=False)
+
+
+def test_annotated_video_matches_the_source(clip, processed):
+    src, out = probe(clip), probe(processed.outputs.video)
+    assert out.video_codec == "h264" and out.frame_count == src.frame_count == 30
+    assert out.frame_rate == src.frame_rate and abs(out.duration_s - src.duration_s) < 1 / 15
+    assert (out.width, out.height) == (src.width, src.height)
+    assert out.audio_codec == "aac"
+    with open(processed.outputs.video, "rb") as fh:  # +faststart: the index comes before the media data
+        head = fh.read(4096)
+    assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
+
+
+def test_timeline_csv_schema_rows_and_face_ids(processed):
+    rows = read_csv(processed.outputs.timeline)
+    assert list(rows[0]) == CSV_COLUMNS
+    assert sorted({int(r["frame"]) for r in rows}) == list(range(30))
+    no_face = [r for r in rows if r["emotion"] == "no_face"]
+    assert {int(r["frame"]) for r in no_face} == {i for i in range(30) if i % 10 >= 7}
+    assert all(r["face_id"] == "" and r["x"] == "" for r in no_face)
+    faces = [r for r in rows if r["emotion"] != "no_face"]
+    assert len(faces) == 21 and {r["face_id"] for r in faces} == {"1"}
+    for r in faces:
+        assert abs(sum(float(r[e]) for e in EMOTIONS) - 1) < 2e-3
+        assert r["emotion"] == max(EMOTIONS, key=lambda e: float(r[e]))
+    assert [float(r["time_s"]) for r in rows[:3]] == [0.0, round(1 / 15, 3), round(2 / 15, 3)]
+    assert sum(r["emotion"] == "happy" for r in faces) >= 0.8 * len(faces)
+
+
+def test_summary_agrees_with_the_csv(processed):
+    summary = json.loads(processed.outputs.summary.read_text())
+    assert summary == processed.summary
+    rows = read_csv(processed.outputs.timeline)
+    assert summary["frames_analysed"] == len({r["frame"] for r in rows}) == 30
+    assert summary["share_of_frames_without_face"] == pytest.approx(9 / 30, abs=1e-4)
+    face = summary["faces"]["1"]
+    assert face["frames_analysed"] == 21 and face["dominant_emotion"] == "happy"
+    assert sum(face["share_of_time_by_emotion"].values()) == pytest.approx(1, abs=1e-3)
+    assert processed.outputs.chart.stat().st_size > 10_000
+
+
+def test_stride_analyses_fewer_frames_but_keeps_every_frame(clip, tmp_path):
+    result = process_video(clip, tmp_path, stride=3, progress=False)
+    rows = read_csv(result.outputs.timeline)
+    assert sorted({int(r["frame"]) for r in rows}) == list(range(0, 30, 3))
+    assert probe(result.outputs.video).frame_count == 30
+
+
+@pytest.mark.parametrize("kind", ["no_audio", "odd_size", "rotated", "gray"])
+def test_awkward_videos_are_processed(kind, tmp_path):
+    kwargs = {"no_audio": dict(audio=False), "odd_size": dict(width=481, height=361),
+              "rotated": dict(rotate=90, width=360, height=480), "gray": dict(gray=True)}[kind]
+    src = make_video(tmp_path / f"{kind}.mp4", n=20, **kwargs)
+    info = probe(src)
+    result = process_video(src, tmp_path / "out", progress=False)
+    out = probe(result.outputs.video)
+    assert out.frame_count == 20 and out.rotation == 0
+    assert out.width in (info.width, info.width + 1) and out.height in (info.height, info.height + 1)
+    assert (out.audio_codec is None) == (kind == "no_audio")
+    if kind == "rotated":
+        assert (out.width, out.height) == (360, 480)  # displayed upright, as a phone shows it
+    assert result.summary["faces"], "the face must be found in every variant"
+
+
+def test_a_bad_file_is_reported_and_the_others_finish(clip, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.mp4").write_bytes(clip.read_bytes())
+    (folder / "notes.mp4").write_text("not a video")
+    (folder / "empty.mov").write_bytes(b"")
+    (folder / "truncated.mp4").write_bytes(clip.read_bytes()[: clip.stat().st_size // 3])
+    (folder / "readme.txt").write_text("ignored: not a video extension")
+    proc = run_batch(folder, "--out", tmp_path / "out")
+    assert proc.returncode == 1
+    assert "done 1, skipped 0, failed 3" in proc.stdout
+    index = {Path(r["input"]).name: r for r in read_csv(tmp_path / "out" / "index.csv")}
+    assert set(index) == {"good.mp4", "notes.mp4", "empty.mov", "truncated.mp4"}
+    assert index["good.mp4"]["status"] == "ok" and Path(index["good.mp4"]["timeline"]).exists()
+    assert "empty file" in index["empty.mov"]["reason"] and "not a video" in index["notes.mp4"]["reason"]
+    assert index["truncated.mp4"]["status"] == "failed" and "truncated.mp4" in index["truncated.mp4"]["reason"]
+
+
+def test_interrupted_run_leaves_no_partial_outputs_and_resumes(clip, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        make_video(folder / f"v{i}.mp4", n=45, fps=15)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "batch", str(folder), "--out", str(out), "--quiet"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not (out / "index.csv").exists():
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = [r["input"] for r in read_csv(out / "index.csv") if r["status"] == "ok"]
+    assert 1 <= len(finished) < 4, "the kill must land mid-batch for this test to mean anything"
+    for i in range(4):
+        finals = [out / f"v{i}.{ext}" for ext in ("annotated.mp4", "timeline.csv", "summary.json", "timeline.png")]
+        assert all(f.exists() for f in finals) or not any(f.exists() for f in finals[:1] + finals[2:]), finals
+    rerun = run_batch(folder, "--out", out)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    statuses = {Path(r["input"]).name: r["status"] for r in read_csv(out / "index.csv")}
+    assert sum(s == "skipped" for s in statuses.values()) == len(finished)
+    assert sum(s == "ok" for s in statuses.values()) == 4 - len(finished)
+    assert not list(out.glob(".*partial*"))
+
+
+def test_help_documents_options_and_outputs():
+    proc = subprocess.run([sys.executable, "-m", "batch", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    for word in ("--stride", "--recursive", "--no-video", "--workers", "--overwrite", "timeline.csv", "index.csv", "no_face"):
+        assert word in proc.stdout
+
+
+def test_real_clip_with_late_hevc_audio(media, tmp_path):
+    src = media / "face_noface.mov"
+    result = process_video(src, tmp_path, progress=False)
+    out, info = probe(result.outputs.video), probe(src)
+    assert out.video_codec == "h264" and out.audio_codec == "aac"
+    assert out.audio_start_s == pytest.approx(info.audio_start_s, abs=0.1)
+    rows = read_csv(result.outputs.timeline)
+    assert len({r["frame"] for r in rows}) == 169
+    assert any(r["emotion"] == "no_face" for r in rows) and any(r["emotion"] != "no_face" for r in rows)
+
+
+def test_real_portrait_clip_keeps_one_face_id(media, tmp_path):
+    result = process_video(media / "WolfgangLanger_Pexels.mp4", tmp_path, progress=False, write_video=False)
+    rows = read_csv(result.outputs.timeline)
+    assert len({r["frame"] for r in rows}) == 472
+    ids = {r["face_id"] for r in rows if r["face_id"]}
+    assert ids == {"1"}
+    assert not result.outputs.video.exists()
