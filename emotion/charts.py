@@ -77,3 +77,16 @@ def probability_bars(ax, probabilities: np.ndarray, title: str) -> None:
     ax.get_yticklabels()[top].set_fontweight("bold")
     for i, p in enumerate(probabilities):
         ax.text(min(p + 0.02, 0.85), i, f"{p * 100:.0f}%", va="center", fontsize=8)
+
+
+def faces_figure(faces, max_faces: int = 6):
+    """One probability panel per face (numbered as in the annotated image), largest faces first."""
+    shown = list(range(len(faces)))[:max_faces]
+    fig, axes = plt.subplots(max(1, len(shown)), 1, figsize=(5.5, 1.9 * max(1, len(shown)) + 0.3), squeeze=False)
+    if not faces:
+        axes[0, 0].text(0.5, 0.5, "no face found", ha="center", va="center", fontsize=13)
+        axes[0, 0].set_axis_off()
+    for ax, i in zip(axes[:, 0], shown):
+        probability_bars(ax, faces[i].probabilities, f"face #{i + 1}: {faces[i].emotion} {faces[i].confidence * 100:.0f}%")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,220 @@
+"""python app.py: the Gradio demo - live webcam, image and video tabs, and an HTTP API.
+
+    python app.py [--share] [--host 127.0.0.1] [--port 7860] [--auth USER:PASS]
+                  [--model PATH] [--detector NAME] [--max-file-size 200mb]
+
+Credentials can also come from the EMOTION_APP_AUTH environment variable (USER:PASS), which
+keeps them out of the shell history. The UI only wires components to the `emotion` package
+and `batch.process_video`; it has no analysis logic of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from batch import process_video
+from emotion import EMOTIONS, EmotionAnalyzer, ImageInputError, annotate, charts, load_image
+from emotion.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+from emotion.live import LiveSession
+from emotion.video_io import VideoError
+
+AUTH_ENV = "EMOTION_APP_AUTH"
+TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
+JOB_MAX_AGE_S = 3600
+
+
+def face_table(faces, ids=None) -> list[list]:
+    ids = ids or list(range(1, len(faces) + 1))
+    return [[f"#{i}", f.emotion, round(f.confidence, 3), *f.box, *[round(float(p), 3) for p in f.probabilities]]
+            for i, f in zip(ids, faces)]
+
+
+def example_images(folder: Path) -> list[str]:
+    """Example photos from scikit-image (shipped with the package, nothing downloaded)."""
+    import cv2
+    from skimage import data
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in ("astronaut", "coffee"):
+        path = folder / f"{name}.png"
+        if not path.exists():
+            cv2.imwrite(str(path), cv2.cvtColor(getattr(data, name)(), cv2.COLOR_RGB2BGR))
+        paths.append(str(path))
+    return paths
+
+
+class Handlers:
+    """The functions behind the UI and the API, bound to one analyzer and a job folder."""
+
+    def __init__(self, analyzer: EmotionAnalyzer, work_dir: Path):
+        self.analyzer, self.work_dir = analyzer, work_dir
+
+    def image(self, image):
+        if image is None:
+            raise gr.Error("Upload, paste or take a picture first.")
+        try:
+            rgb = load_image(image, name=Path(image).name if isinstance(image, str) else "uploaded image")
+        except ImageInputError as exc:
+            raise gr.Error(str(exc)) from exc
+        faces = self.analyzer.analyze(rgb)
+        annotated = annotate(rgb, faces, list(range(1, len(faces) + 1)))
+        return annotated, charts.faces_figure(faces), face_table(faces), [f.as_dict() for f in faces]
+
+    def image_api(self, image):
+        return self.image(image)[3]
+
+    def live(self, frame, session):
+        session = session or LiveSession()
+        if frame is None:
+            return None, {}, [], "waiting for the camera…", session
+        out = session.process(self.analyzer, frame)
+        largest = max(range(len(out.faces)), key=lambda i: out.faces[i].box[2] * out.faces[i].box[3], default=None)
+        label = {} if largest is None else {e: float(p) for e, p in zip(EMOTIONS, out.faces[largest].probabilities)}
+        status = f"{out.fps:.1f} frames/s · {len(out.faces)} face(s)"
+        return out.annotated, label, face_table(out.faces, out.face_ids), status, session
+
+    def video(self, path, stride=1, progress=gr.Progress(track_tqdm=True)):
+        if not path:
+            raise gr.Error("Upload a video first.")
+        self._clean_old_jobs()
+        job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
+        try:
+            result = process_video(path, job, self.analyzer, stride=max(1, int(stride or 1)), progress=True)
+        except (VideoError, ValueError) as exc:
+            shutil.rmtree(job, ignore_errors=True)
+            raise gr.Error(str(exc).replace(str(Path(path).parent) + "/", "")) from exc
+        o = result.outputs
+        return str(o.video), str(o.chart), result.summary, [str(o.timeline), str(o.video)]
+
+    def video_api(self, path, stride=1):
+        video, _chart, summary, files = self.video(path, stride, progress=gr.Progress())
+        return video, files[0], summary
+
+    def _clean_old_jobs(self) -> None:
+        for job in self.work_dir.glob("job-*"):
+            if time.time() - job.stat().st_mtime > JOB_MAX_AGE_S:
+                shutil.rmtree(job, ignore_errors=True)
+
+
+CSS = """
+.gradio-container {max-width: 1280px !important; margin: auto}
+#title {text-align: center} #fps {font-size: 1.1em}
+"""
+
+
+def build(analyzer: EmotionAnalyzer, work_dir: Path) -> gr.Blocks:
+    h = Handlers(analyzer, work_dir)
+    examples = example_images(work_dir / "examples")
+    with gr.Blocks(title="Facial emotion recognition", delete_cache=(600, JOB_MAX_AGE_S)) as demo:
+        gr.Markdown("# Facial emotion recognition\nFaces are found, circled and labelled with one of the seven "
+                    "FER2013 emotions. Everything runs on this server; nothing is stored after your session.",
+                    elem_id="title")
+        with gr.Tab("Webcam (live)"):
+            with gr.Row():
+                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="camera",
+                               webcam_options=gr.WebcamOptions(mirror=True, constraints={"video": {"width": 640, "height": 480}}))
+                live_out = gr.Image(label="annotated", type="numpy", elem_id="live-annotated")
+            with gr.Row():
+                live_label = gr.Label(num_top_classes=7, label="largest face (smoothed over ~0.5 s)")
+                with gr.Column():
+                    live_fps = gr.Textbox(label="speed", elem_id="fps", interactive=False)
+                    live_table = gr.Dataframe(headers=TABLE_HEADERS, label="all faces (smoothed)", interactive=False)
+            session = gr.State(None)
+            cam.stream(h.live, [cam, session], [live_out, live_label, live_table, live_fps, session],
+                       stream_every=0.1, time_limit=600, concurrency_limit=4, concurrency_id="live",
+                       api_visibility="private")
+        with gr.Tab("Image"):
+            with gr.Row():
+                img_in = gr.Image(sources=["upload", "clipboard", "webcam"], type="numpy", label="photo")
+                img_out = gr.Image(label="annotated", type="numpy")
+            img_btn = gr.Button("Analyse", variant="primary")
+            with gr.Row():
+                img_plot = gr.Plot(label="probabilities per face")
+                with gr.Column():
+                    img_table = gr.Dataframe(headers=TABLE_HEADERS, label="faces", interactive=False)
+                    img_json = gr.JSON(label="JSON")
+            gr.Examples(examples, inputs=img_in)
+            img_btn.click(h.image, img_in, [img_out, img_plot, img_table, img_json], concurrency_limit=2,
+                          concurrency_id="image", api_visibility="undocumented")
+        with gr.Tab("Video"):
+            with gr.Row():
+                vid_in = gr.Video(label="recorded video", sources=["upload"])
+                vid_out = gr.Video(label="annotated video")
+            with gr.Row():
+                stride = gr.Slider(1, 10, value=1, step=1, label="analyse every Nth frame")
+                vid_btn = gr.Button("Analyse video", variant="primary")
+            vid_chart = gr.Image(label="emotion timeline", type="filepath")
+            with gr.Row():
+                vid_summary = gr.JSON(label="summary")
+                vid_files = gr.File(label="downloads (CSV timeline, annotated video)", file_count="multiple")
+            vid_btn.click(h.video, [vid_in, stride], [vid_out, vid_chart, vid_summary, vid_files], concurrency_limit=1,
+                          concurrency_id="video", api_visibility="undocumented")
+        # The HTTP API (gradio_client): plain request/response endpoints with stable names.
+        with gr.Row(visible=False):
+            api_img = gr.Image(type="filepath")
+            api_img_json = gr.JSON()
+            api_vid = gr.Video()
+            api_stride = gr.Number(value=1, precision=0)
+            api_vid_out, api_csv, api_summary = gr.Video(), gr.File(), gr.JSON()
+            api_btn, api_vid_btn = gr.Button(), gr.Button()
+        api_btn.click(h.image_api, api_img, api_img_json, api_name="analyze_image", concurrency_limit=2,
+                      concurrency_id="image")
+        api_vid_btn.click(h.video_api, [api_vid, api_stride], [api_vid_out, api_csv, api_summary],
+                          api_name="analyze_video", concurrency_limit=1, concurrency_id="video")
+    return demo
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python app.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--share", action="store_true", help="also ask Gradio for a public link (exposes the app!)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 for your network)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", help=f"USER:PASS required to open the app (or set {AUTH_ENV})")
+    p.add_argument("--model", help="emotion model file (default: models/default.keras)")
+    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
+    p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb)")
+    p.add_argument("--queue-size", type=int, default=16, help="requests waiting beyond this are refused (default 16)")
+    return p.parse_args(argv)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    value = value or os.environ.get(AUTH_ENV)
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise SystemExit(f"error: credentials must look like USER:PASS (got {'--auth' if value else AUTH_ENV})")
+    return user, password
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    auth = parse_auth(args.auth)
+    if args.share:
+        print("WARNING: --share publishes this app on a public gradio.live address: anyone with the link can "
+              "use it and upload to this machine." + ("" if auth else " Protect it with --auth USER:PASS "
+              f"(or {AUTH_ENV})."), file=sys.stderr, flush=True)
+    analyzer = EmotionAnalyzer(args.detector, args.model)
+    work_dir = Path(tempfile.mkdtemp(prefix="emotion-app-"))
+    atexit.register(shutil.rmtree, work_dir, True)
+    demo = build(analyzer, work_dir)
+    demo.queue(max_size=args.queue_size, default_concurrency_limit=2)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
+                max_file_size=args.max_file_size, show_error=True, theme=gr.themes.Soft(), css=CSS,
+                footer_links=["api"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
