@@ -23,6 +23,7 @@ class AugmentConfig:
 
 SEED_AUGMENT = AugmentConfig(flip=True)
 STRONG_AUGMENT = AugmentConfig(flip=True, max_rotation_deg=12, max_scale=0.12, max_shift=0.1, erase_prob=0.5)
+MEDIUM_AUGMENT = AugmentConfig(flip=True, max_rotation_deg=8, max_scale=0.08, max_shift=0.08, erase_prob=0.25)
 
 
 def augment_batch(images: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:

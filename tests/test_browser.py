@@ -1,0 +1,69 @@
+"""A real headless Chromium on the live webcam tab, with a fake camera playing a real face."""
+
+import re
+import shutil
+import subprocess
+import time
+
+import cv2
+import pytest
+
+from app_server import running_app
+from conftest import ROOT
+from emotion.video_io import ffmpeg_exe
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="module")
+def fake_camera(astronaut, tmp_path_factory):
+    """A .y4m clip of the astronaut portrait for Chromium's fake capture device."""
+    folder = tmp_path_factory.mktemp("cam")
+    still = folder / "face.png"
+    canvas = cv2.copyMakeBorder(cv2.resize(astronaut, (360, 360)), 60, 60, 140, 140, cv2.BORDER_CONSTANT, value=(80, 80, 80))
+    cv2.imwrite(str(still), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    y4m = folder / "face.y4m"
+    subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-loop", "1", "-i", str(still), "-t", "2", "-r", "15",
+                    "-pix_fmt", "yuv420p", str(y4m)], check=True)
+    return y4m
+
+
+def launch(p, camera):
+    return p.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}"])
+
+
+def test_live_webcam_tab_streams_annotated_frames(fake_camera):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_app() as (url, output, proc), sync_playwright() as p:
+        browser = launch(p, fake_camera)
+        page = browser.new_context(permissions=["camera"], viewport={"width": 1300, "height": 1000}).new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("Click to Access Webcam").click(timeout=60_000)
+        page.get_by_text("Record", exact=True).first.click(timeout=60_000)
+        fps_box = page.locator("#fps textarea, #fps input").first
+        deadline, fps = time.time() + 90, 0.0
+        while time.time() < deadline:
+            match = re.match(r"([\d.]+) frames/s · (\d+) face", fps_box.input_value() or "")
+            if match and float(match.group(1)) > 0 and int(match.group(2)) >= 1:
+                fps = float(match.group(1))
+                break
+            time.sleep(0.5)
+        page.screenshot(path=str(ARTIFACTS / "webcam-tab.png"))
+        assert fps > 0, "no frames/s readout above zero with a face"
+        assert page.locator("#live-annotated img").count() >= 1
+        label = page.locator(".output-class, [data-testid='label-output-value']").first.inner_text(timeout=10_000)
+        assert any(e in label.lower() for e in ("happy", "neutral", "sad", "surprise", "angry", "fear", "disgust"))
+        for tab in ("Image", "Video"):
+            page.get_by_role("tab", name=tab).click()
+            time.sleep(1)
+            page.screenshot(path=str(ARTIFACTS / f"{tab.lower()}-tab.png"))
+        browser.close()
