@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 
 from batch import process_video
 from emotion import EMOTIONS, EmotionAnalyzer, ImageInputError, annotate, charts, load_image

@@ -107,7 +107,7 @@ def main() -> int:
     header = (f"# python -m batch vs fer\n\nClip: `{args.clip.name}` ({frames} frames). Machine: {platform.machine()}, "
               f"{len(os.sched_getaffinity(0))} cores; load average before the run {load:.2f}. Command: "
               f"`python benchmarks/batch_vs_fer.py --runs {args.runs}`.\n\n")
-    text = header + "\n".join(table) + "\n\n" + "\n".join(f"- {l}" for l in lines) + "\n"
+    text = header + "\n".join(table) + "\n\n" + "\n".join(f"- {x}" for x in lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "batch_vs_fer.md").write_text(text)
     (args.out / "batch_vs_fer.json").write_text(json.dumps({"runs": rows, "median": med, "analysis_fps": fps,

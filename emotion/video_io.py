@@ -55,8 +55,8 @@ def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def _ffmpeg_reason(stderr: str) -> str:
-    lines = [l.strip() for l in stderr.splitlines() if l.strip() and not l.startswith(" ")]
-    interesting = [l for l in lines if re.search(r"invalid|error|not found|moov atom|no such|unknown|could not|failed", l, re.I)]
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith(" ")]
+    interesting = [x for x in lines if re.search(r"invalid|error|not found|moov atom|no such|unknown|could not|failed", x, re.I)]
     return (interesting or lines or ["ffmpeg gave no reason"])[-1][:300]
 
 
@@ -84,7 +84,7 @@ def probe(path: str | Path) -> VideoInfo:
 
     packets = _run(["-loglevel", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-"])
     tb = re.search(r"#tb 0: (\d+)/(\d+)", packets.stdout)
-    rows = [l.split(",") for l in packets.stdout.splitlines() if l and not l.startswith("#")]
+    rows = [r.split(",") for r in packets.stdout.splitlines() if r and not r.startswith("#")]
     if not tb or not rows:
         raise VideoError(f"{path}: no readable video frames ({_ffmpeg_reason(packets.stderr or header)})")
     timebase = Fraction(int(tb.group(1)), int(tb.group(2)))

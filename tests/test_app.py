@@ -1,7 +1,6 @@
 """The real app on a free local port, driven over HTTP with gradio_client."""
 
 import csv
-import threading
 import time
 import urllib.request
 

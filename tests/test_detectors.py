@@ -26,7 +26,7 @@ def test_each_detector_finds_the_astronaut_and_nothing_in_coffee(name, astronaut
 
 def test_blazeface_keypoints_lie_on_the_face(astronaut):
     found = create_detector("blazeface").detect(astronaut)
-    (x0, y0, x1, y1), kp = found.xyxy[0], found.keypoints[0]
+    (x0, _, x1, _), kp = found.xyxy[0], found.keypoints[0]
     right_eye, left_eye, nose, mouth = kp[:4]
     assert right_eye[0] < left_eye[0]  # the person's right eye is on the image's left
     assert max(right_eye[1], left_eye[1]) < nose[1] < mouth[1]

@@ -28,7 +28,7 @@ def test_seed_architecture_round_trips_through_both_formats(tmp_path):
     native = load_model(tmp_path / "seed.keras")
     np.testing.assert_allclose(pair.predict_on_batch(x), expected, atol=1e-5)
     np.testing.assert_allclose(native.predict_on_batch(x), expected, atol=1e-5)
-    assert [l.__class__.__name__ for l in pair.layers].count("Conv2D") == 4
+    assert [layer.__class__.__name__ for layer in pair.layers].count("Conv2D") == 4
 
 
 def test_float16_storage_halves_size_and_changes_little(tmp_path):
