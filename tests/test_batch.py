@@ -86,15 +86,17 @@ def test_stride_analyses_fewer_frames_but_keeps_every_frame(clip, tmp_path):
     assert probe(result.outputs.video).frame_count == 30
 
 
-@pytest.mark.parametrize("kind", ["no_audio", "odd_size", "rotated", "gray"])
+@pytest.mark.parametrize("kind", ["no_audio", "odd_size", "rotated", "gray", "4k"])
 def test_awkward_videos_are_processed(kind, tmp_path):
     kwargs = {"no_audio": dict(audio=False), "odd_size": dict(width=481, height=361),
-              "rotated": dict(rotate=90, width=360, height=480), "gray": dict(gray=True)}[kind]
-    src = make_video(tmp_path / f"{kind}.mp4", n=20, **kwargs)
+              "rotated": dict(rotate=90, width=360, height=480), "gray": dict(gray=True),
+              "4k": dict(width=3840, height=2160, n=6)}[kind]
+    n = kwargs.pop("n", 20)
+    src = make_video(tmp_path / f"{kind}.mp4", n=n, **kwargs)
     info = probe(src)
     result = process_video(src, tmp_path / "out", progress=False)
     out = probe(result.outputs.video)
-    assert out.frame_count == 20 and out.rotation == 0
+    assert out.frame_count == n and out.rotation == 0
     assert out.width in (info.width, info.width + 1) and out.height in (info.height, info.height + 1)
     assert (out.audio_codec is None) == (kind == "no_audio")
     if kind == "rotated":
@@ -171,3 +173,19 @@ def test_real_portrait_clip_keeps_one_face_id(media, tmp_path):
     ids = {r["face_id"] for r in rows if r["face_id"]}
     assert ids == {"1"}
     assert not result.outputs.video.exists()
+
+
+def test_parallel_workers_give_the_same_timelines(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(2):
+        make_video(folder / f"w{i}.mp4", n=15, fps=15)
+    serial = run_batch(folder, "--out", tmp_path / "serial", "--no-video")
+    parallel = run_batch(folder, "--out", tmp_path / "parallel", "--no-video", "--workers", "2")
+    assert serial.returncode == parallel.returncode == 0, parallel.stderr[-2000:]
+    for i in range(2):
+        a = read_csv(tmp_path / "serial" / f"w{i}.timeline.csv")
+        b = read_csv(tmp_path / "parallel" / f"w{i}.timeline.csv")
+        assert [r["emotion"] for r in a] == [r["emotion"] for r in b] and len(a) == 15
+        for ra, rb in zip(a, b):
+            assert all(abs(float(ra[e] or 0) - float(rb[e] or 0)) < 2e-3 for e in EMOTIONS)

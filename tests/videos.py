@@ -42,7 +42,7 @@ def make_video(path: Path, n: int = 30, fps: int = 15, width: int = 480, height:
         args += ["-c:a", "aac", "-shortest"] if not audio_delay else ["-c:a", "aac"]
     tmp = path.with_name("raw-" + path.name) if rotate else path
     proc = subprocess.Popen(args + [str(tmp)], stdin=subprocess.PIPE)
-    for frame in astronaut_frames(n, width, height, move=move):
+    for frame in astronaut_frames(n, width, height, face=max(160, min(width, height) // 3), move=move):
         proc.stdin.write(np.ascontiguousarray(np.rot90(frame, k=-(rotate // 90))).tobytes())
     proc.stdin.close()
     assert proc.wait() == 0
