@@ -15,12 +15,13 @@ from .classifier import EmotionClassifier
 from .detectors import create_detector
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "default.keras"
+# The TFLite export of the default model is what runs; default.keras is its source of truth.
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "default.tflite"
 _lock = threading.Lock()
 
 
 def default_model_path() -> Path:
-    """models/default.keras, unless the EMOTION_MODEL environment variable names another file."""
+    """models/default.tflite, unless the EMOTION_MODEL environment variable names another file."""
     return Path(os.environ.get("EMOTION_MODEL") or DEFAULT_MODEL)
 
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .labels import NUM_CLASSES
-from .model_io import load_model
+from .model_io import ModelFileError, load_model
 
 FACE_SIZE = 48
 
@@ -38,17 +38,66 @@ def to_face_batch(faces) -> np.ndarray:
     return out
 
 
-class EmotionClassifier:
-    """Wraps a Keras model; optionally averages each face with its mirror image (flip TTA).
+class KerasRunner:
+    """Runs a Keras model (any backend)."""
 
-    Thread-safe: the Gradio app calls it from several worker threads at once.
+    def __init__(self, model):
+        self.model = model
+        self.input_shape = tuple(model.input_shape[1:])
+        self.output_shape = tuple(model.output_shape[1:])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict_on_batch(x), np.float32)
+
+
+class TFLiteRunner:
+    """Runs an exported `.tflite` model. Batches are padded up to a few fixed sizes so that each
+    size's interpreter is allocated once and reused."""
+
+    BUCKETS = (1, 2, 8, 32, 128)
+
+    def __init__(self, path: str | Path, threads: int = 2):
+        from .runtime import tflite_interpreter
+
+        self.path, self.threads = Path(path), threads
+        self._make = tflite_interpreter
+        probe = self._make(self.path, threads)
+        self.input_shape = tuple(int(v) for v in probe.get_input_details()[0]["shape"][1:])
+        self.output_shape = tuple(int(v) for v in probe.get_output_details()[0]["shape"][1:])
+        self._by_size = {int(probe.get_input_details()[0]["shape"][0]): probe}
+
+    def _interpreter(self, n: int):
+        if n not in self._by_size:
+            interpreter = self._make(self.path, self.threads)
+            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [n, *self.input_shape])
+            interpreter.allocate_tensors()
+            self._by_size[n] = interpreter
+        return self._by_size[n]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        outputs = []
+        for start in range(0, len(x), self.BUCKETS[-1]):
+            part = x[start : start + self.BUCKETS[-1]]
+            size = next(b for b in self.BUCKETS if b >= len(part))
+            if size > len(part):
+                part = np.concatenate([part, np.zeros((size - len(part), *part.shape[1:]), part.dtype)])
+            it = self._interpreter(size)
+            it.set_tensor(it.get_input_details()[0]["index"], np.ascontiguousarray(part, np.float32))
+            it.invoke()
+            outputs.append(it.get_tensor(it.get_output_details()[0]["index"])[: min(len(x) - start, self.BUCKETS[-1])].copy())
+        return np.concatenate(outputs)
+
+
+class EmotionClassifier:
+    """Wraps a model runner (Keras or TFLite); optionally averages each face with its mirror
+    image (flip TTA). Thread-safe: the Gradio app calls it from several worker threads at once.
     """
 
     def __init__(self, model, flip_tta: bool = True, batch_size: int = 64, name: str = "model"):
-        shape = tuple(model.input_shape[1:])
-        if shape != (FACE_SIZE, FACE_SIZE, 1) or tuple(model.output_shape[1:]) != (NUM_CLASSES,):
-            raise ValueError(f"{name}: expected a (48, 48, 1) -> (7,) emotion model, got {shape} -> {model.output_shape[1:]}")
-        self.model = model
+        runner = model if isinstance(model, (KerasRunner, TFLiteRunner)) else KerasRunner(model)
+        if runner.input_shape != (FACE_SIZE, FACE_SIZE, 1) or runner.output_shape != (NUM_CLASSES,):
+            raise ValueError(f"{name}: expected a (48, 48, 1) -> (7,) emotion model, got {runner.input_shape} -> {runner.output_shape}")
+        self.runner = runner
         self.flip_tta = flip_tta
         self.batch_size = batch_size
         self.name = name
@@ -56,6 +105,16 @@ class EmotionClassifier:
 
     @classmethod
     def from_path(cls, path: str | Path, weights: str | Path | None = None, **kwargs) -> "EmotionClassifier":
+        """A `.tflite` file runs on LiteRT; `.keras` and `.json` (+ weights) load through Keras."""
+        path = Path(path)
+        if path.suffix == ".tflite":
+            if not path.exists():
+                raise ModelFileError(f"{path}: model file not found")
+            try:
+                runner = TFLiteRunner(path)
+            except (ValueError, RuntimeError) as exc:
+                raise ModelFileError(f"{path}: not a loadable TFLite model ({exc})") from exc
+            return cls(runner, name=str(path), **kwargs)
         return cls(load_model(path, weights), name=str(path), **kwargs)
 
     def predict(self, faces) -> np.ndarray:
@@ -69,10 +128,9 @@ class EmotionClassifier:
             for start in range(0, len(x), self.batch_size):
                 part = x[start : start + self.batch_size]
                 if self.flip_tta:
-                    both = np.concatenate([part, part[:, :, ::-1]])
-                    p = np.asarray(self.model.predict_on_batch(both), np.float32)
+                    p = self.runner(np.concatenate([part, part[:, :, ::-1]]))
                     chunks.append((p[: len(part)] + p[len(part) :]) / 2)
                 else:
-                    chunks.append(np.asarray(self.model.predict_on_batch(part), np.float32))
+                    chunks.append(self.runner(part))
         probs = np.concatenate(chunks)
         return probs / probs.sum(axis=1, keepdims=True)

@@ -46,7 +46,7 @@ def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, spe
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m emotion.evaluate", description=__doc__)
     p.add_argument("--data", required=True, help="Kaggle-layout folder, a tar(.xz) of it, or fer2013.csv")
-    p.add_argument("--model", default="models/default.keras", help=".keras file or .json (weights beside it)")
+    p.add_argument("--model", default="models/default.tflite", help=".tflite, .keras, or .json (weights beside it)")
     p.add_argument("--splits", default="PublicTest,PrivateTest")
     p.add_argument("--no-tta", action="store_true", help="do not average with the mirrored face")
     p.add_argument("--no-speed", action="store_true", help="skip the throughput measurement")

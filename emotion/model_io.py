@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import h5py
-import keras
 import numpy as np
 
 
@@ -41,7 +40,7 @@ def _atomic_target(path: Path) -> Path:
     return Path(tmp)
 
 
-def save_keras(model: keras.Model, path: str | Path, float16: bool = True) -> Path:
+def save_keras(model, path: str | Path, float16: bool = True) -> Path:
     """Save an inference-only `.keras` file (no optimizer state), atomically."""
     path = Path(path)
     tmp = _atomic_target(path)
@@ -55,7 +54,9 @@ def save_keras(model: keras.Model, path: str | Path, float16: bool = True) -> Pa
     return path
 
 
-def _save_without_optimizer(model: keras.Model, tmp: Path) -> None:
+def _save_without_optimizer(model, tmp: Path) -> None:
+    import keras
+
     fresh = keras.models.clone_model(model)
     fresh.set_weights(model.get_weights())
     fresh.save(tmp)
@@ -73,7 +74,7 @@ def _halve_keras_zip(path: Path) -> None:
                 zf.write(work / name, name)
 
 
-def save_json_pair(model: keras.Model, json_path: str | Path, weights_path: str | Path, float16: bool = True) -> tuple[Path, Path]:
+def save_json_pair(model, json_path: str | Path, weights_path: str | Path, float16: bool = True) -> tuple[Path, Path]:
     """The seed's format: architecture JSON next to a `.weights.h5` file, both written atomically."""
     json_path, weights_path = Path(json_path), Path(weights_path)
     if not weights_path.name.endswith(".weights.h5"):
@@ -100,7 +101,7 @@ def _check_file(path: Path, what: str) -> None:
         raise ModelFileError(f"{path}: {what} is an empty file")
 
 
-def load_model(path: str | Path, weights: str | Path | None = None) -> keras.Model:
+def load_model(path: str | Path, weights: str | Path | None = None):
     """Load a `.keras` file, or a JSON architecture plus its `.weights.h5` file.
 
     For a JSON path without `weights`, the weights are looked up beside it
@@ -108,6 +109,8 @@ def load_model(path: str | Path, weights: str | Path | None = None) -> keras.Mod
     """
     path = Path(path)
     _check_file(path, "model file")
+    import keras  # imported here: TFLite inference must not pay for importing a Keras backend
+
     if path.suffix == ".keras":
         try:
             return keras.models.load_model(path, compile=False)
@@ -123,3 +126,19 @@ def load_model(path: str | Path, weights: str | Path | None = None) -> keras.Mod
             raise ModelFileError(f"{path} + {weights}: cannot be loaded ({exc.__class__.__name__}: {exc})") from exc
         return model
     raise ModelFileError(f"{path}: unsupported model format; use a .keras file or a .json + .weights.h5 pair")
+
+
+def export_tflite(model, path: str | Path, float16: bool = True) -> Path:
+    """Convert a Keras model to a TFLite file (float16 weights, float32 compute) for fast CPU
+    inference without TensorFlow. Needs the TensorFlow backend for the conversion itself."""
+    import tensorflow as tf
+
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        options = {"optimizations": [tf.lite.Optimize.DEFAULT], "target_spec": {"supported_types": [tf.float16]}} if float16 else {}
+        model.export(str(tmp), format="litert", verbose=False, **options)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -28,7 +28,7 @@ from .classifier import EmotionClassifier
 from .data import FerSplit, load_fer2013
 from .labels import NUM_CLASSES
 from .metrics import format_score, score_split
-from .model_io import load_model, save_json_pair, save_keras
+from .model_io import export_tflite, load_model, save_json_pair, save_keras
 from .progress import TqdmProgress
 
 
@@ -116,7 +116,7 @@ def _write_json_atomic(path: Path, data: dict) -> None:
 
 
 def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed: int = 0,
-          formats: tuple[str, ...] = ("keras", "json"), float16: bool = True, quiet: bool = False) -> dict:
+          formats: tuple[str, ...] = ("keras", "json", "tflite"), float16: bool = True, quiet: bool = False) -> dict:
     started = time.time()
     keras.utils.set_random_seed(seed)
     splits = load_fer2013(data, seed=seed)
@@ -166,6 +166,15 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
         written["keras"] = save_keras(best, out / f"{name}.keras", float16=float16)
     if "json" in formats:
         written["json"], written["weights"] = save_json_pair(best, out / f"{name}.json", out / f"{name}.weights.h5", float16=float16)
+    if "tflite" in formats:
+        if keras.backend.backend() == "tensorflow":
+            written["tflite"] = export_tflite(best, out / f"{name}.tflite", float16=float16)
+            lite = EmotionClassifier.from_path(written["tflite"], flip_tta=True)
+            for split_name, split in (("PublicTest", splits.val), ("PrivateTest", splits.test)):
+                scores[f"{split_name}+flip (tflite)"] = score_split(split_name, split.labels, lite.predict(split.images[..., None].astype(np.float32)))
+            print(format_score(scores["PrivateTest+flip (tflite)"], " (exported .tflite, flip TTA)"))
+        else:
+            print(f"note: no .tflite under the {keras.backend.backend()} backend; run python -m emotion.export under TensorFlow")
     written["history"] = out / f"{name}.history.csv"
     written["history"].write_text(history_csv.read_text())
     written["curves"] = charts.save_figure(charts.training_curves(history, f"{name} ({recipe.arch})"), out / f"{name}.training_curves.png")
@@ -207,7 +216,7 @@ def _parse(argv=None):
     p.add_argument("--lr", type=float)
     p.add_argument("--label-smoothing", type=float)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--formats", default="keras,json", help="comma list of keras,json (default: both)")
+    p.add_argument("--formats", default="keras,json,tflite", help="comma list of keras,json,tflite (default: all)")
     p.add_argument("--float32", action="store_true", help="store weights as float32 (default: float16 on disk)")
     p.add_argument("--mixed-precision", action="store_true", help="bf16 compute (GPU); weights stay float32")
     p.add_argument("--quiet", action="store_true", help="no per-batch progress bar")

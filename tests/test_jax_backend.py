@@ -21,7 +21,7 @@ def test_model_trained_under_jax_loads_under_tensorflow(tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "emotion.train", "--data", str(data), "--arch", "vgg-s",
-                           "--epochs", "1", "--out", str(out), "--name", "j", "--float32"],
+                           "--epochs", "1", "--out", str(out), "--name", "j", "--float32", "--formats", "keras,json"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json

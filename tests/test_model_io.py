@@ -4,18 +4,21 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from emotion import EMOTIONS, FacialExpressionModel, ModelFileError, load_model
+from emotion import EMOTIONS, EmotionClassifier, FacialExpressionModel, ModelFileError, load_model
 from emotion.model_io import save_json_pair, save_keras
 from emotion.nets import seed_cnn
 
 MODELS = ROOT / "models"
 
 
-def test_shipped_default_pair_and_keras_agree():
+def test_shipped_default_pair_keras_and_tflite_agree():
     x = np.random.default_rng(1).integers(0, 255, (8, 48, 48, 1)).astype("float32")
     a = load_model(MODELS / "default.keras").predict_on_batch(x)
     b = load_model(MODELS / "default.json", MODELS / "default.weights.h5").predict_on_batch(x)
     np.testing.assert_allclose(a, b, atol=1e-6)
+    lite = EmotionClassifier.from_path(MODELS / "default.tflite", flip_tta=False).predict(x)
+    np.testing.assert_allclose(lite, a, atol=5e-3)
+    assert (lite.argmax(1) == a.argmax(1)).all()
 
 
 def test_seed_architecture_round_trips_through_both_formats(tmp_path):
@@ -63,3 +66,6 @@ def test_unloadable_model_files_are_named(tmp_path):
     with pytest.raises(ModelFileError, match="unsupported model format"):
         (tmp_path / "m.onnx").write_bytes(b"x")
         load_model(tmp_path / "m.onnx")
+    (tmp_path / "bad.tflite").write_bytes(b"not a flatbuffer")
+    with pytest.raises(ModelFileError, match=r"bad\.tflite: not a loadable TFLite model"):
+        EmotionClassifier.from_path(tmp_path / "bad.tflite")

@@ -10,9 +10,10 @@ import pytest
 
 from conftest import ROOT, tiny_fer_rows, write_tiny_fer
 from emotion.data import DatasetError, load_fer2013
+from emotion.classifier import EmotionClassifier
 from emotion.model_io import load_model
 
-ARTEFACTS = ["{n}.keras", "{n}.json", "{n}.weights.h5", "{n}.history.csv", "{n}.training_curves.png",
+ARTEFACTS = ["{n}.keras", "{n}.json", "{n}.weights.h5", "{n}.tflite", "{n}.history.csv", "{n}.training_curves.png",
              "{n}.confusion_matrix.png", "{n}.metrics.json"]
 SIZES = {"Training": 6, "PublicTest": 2, "PrivateTest": 2}
 
@@ -30,7 +31,8 @@ def check_artefacts(out, name, epochs):
         assert path.exists() and path.stat().st_size > 0, path
     card = json.loads((out / f"{name}.metrics.json").read_text())
     assert card["epochs_run"] == epochs
-    assert set(card["scores"]) == {"PublicTest", "PrivateTest", "PublicTest+flip", "PrivateTest+flip"}
+    assert set(card["scores"]) == {"PublicTest", "PrivateTest", "PublicTest+flip", "PrivateTest+flip",
+                                   "PublicTest+flip (tflite)", "PrivateTest+flip (tflite)"}
     with open(out / f"{name}.history.csv") as fh:
         assert len(list(csv.DictReader(fh))) == epochs
     x = np.random.default_rng(0).integers(0, 255, (3, 48, 48, 1)).astype("float32")
@@ -38,6 +40,8 @@ def check_artefacts(out, name, epochs):
     b = load_model(out / f"{name}.json").predict_on_batch(x)
     np.testing.assert_allclose(a, b, atol=1e-6)
     np.testing.assert_allclose(a.sum(axis=1), 1.0, atol=1e-5)
+    lite = EmotionClassifier.from_path(out / f"{name}.tflite", flip_tta=False).predict(x)
+    np.testing.assert_allclose(lite, a, atol=2e-2)  # float16 weights in the TFLite file
     return card
 
 

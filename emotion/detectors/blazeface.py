@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..runtime import tflite_interpreter
 from ..types import Detections
 
 
@@ -53,19 +54,6 @@ def make_anchors(spec: BlazeFaceSpec) -> np.ndarray:
         grid = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 2)
         centres.append(np.repeat(grid, per_cell, axis=0))
     return np.concatenate(centres).astype(np.float32)
-
-
-def load_interpreter(path: Path, threads: int = 2):
-    import warnings
-
-    import tensorflow as tf  # imported lazily: only TFLite models need it at this point
-
-    with warnings.catch_warnings():
-        # TF 2.21 still ships tf.lite.Interpreter but warns that ai-edge-litert replaces it.
-        warnings.filterwarnings("ignore", message=r"(?s).*tf.lite.Interpreter is deprecated")
-        interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
-    interpreter.allocate_tensors()
-    return interpreter
 
 
 def weighted_nms(boxes: np.ndarray, scores: np.ndarray, keypoints: np.ndarray, iou_threshold: float = 0.3):
@@ -106,7 +94,7 @@ class BlazeFaceDetector:
         self.name = "blazeface" if full_range else "blazeface-short"
         self.min_score = self.spec.min_score if min_score is None else min_score
         self.anchors = make_anchors(self.spec)
-        self._interpreter = load_interpreter(bundled_model_path(self.spec.filename), threads)
+        self._interpreter = tflite_interpreter(bundled_model_path(self.spec.filename), threads)
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = sorted(self._interpreter.get_output_details(), key=lambda d: d["shape"][-1], reverse=True)
         self._regressors, self._classifiers = outputs[0]["index"], outputs[1]["index"]
