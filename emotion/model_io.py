@@ -22,14 +22,23 @@ class ModelFileError(ValueError):
 
 
 def _halve_h5(path: Path) -> None:
-    """Rewrite every float32 array of an HDF5 weights file as float16, in place."""
-    with h5py.File(path, "r+") as h5:
-        names: list[str] = []
-        h5.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) and obj.dtype == np.float32 else None)
-        for name in names:
-            data = h5[name][()].astype(np.float16)
-            del h5[name]
-            h5.create_dataset(name, data=data)
+    """Rewrite an HDF5 weights file with every float32 array stored as float16. The file is
+    copied rather than edited in place, because HDF5 never gives back the space of deleted data."""
+    tmp = path.with_name(path.name + ".half")
+    with h5py.File(path, "r") as src, h5py.File(tmp, "w") as dst:
+        dst.attrs.update(src.attrs)
+
+        def copy(name, obj):
+            if isinstance(obj, h5py.Group):
+                dst.require_group(name).attrs.update(obj.attrs)
+                return
+            data = obj[()]
+            if obj.dtype == np.float32:
+                data = data.astype(np.float16)
+            dst.create_dataset(name, data=data).attrs.update(obj.attrs)
+
+        src.visititems(copy)
+    os.replace(tmp, path)
 
 
 def _atomic_target(path: Path) -> Path:

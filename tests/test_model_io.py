@@ -40,6 +40,8 @@ def test_float16_storage_halves_size_and_changes_little(tmp_path):
     full = save_keras(model, tmp_path / "full.keras", float16=False)
     half = save_keras(model, tmp_path / "half.keras", float16=True)
     assert half.stat().st_size < 0.6 * full.stat().st_size
+    json_path, weights = save_json_pair(model, tmp_path / "s.json", tmp_path / "s.weights.h5", float16=True)
+    assert weights.stat().st_size < 0.55 * model.count_params() * 4
     np.testing.assert_allclose(load_model(half).predict_on_batch(x), model.predict_on_batch(x), atol=2e-3)
 
 
