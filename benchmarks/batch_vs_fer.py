@@ -37,7 +37,8 @@ import sys, time, cv2
 cv2.waitKey = lambda *a, **k: -1          # fer calls waitKey even on headless OpenCV
 cv2.imshow = lambda *a, **k: None
 t0 = time.perf_counter()
-from fer import FER, Video
+from fer.fer import FER
+from fer.classes import Video
 detector = FER()                          # its default: Haar cascade + bundled mini-Xception
 video = Video(sys.argv[1], outdir=sys.argv[2])
 t1 = time.perf_counter()

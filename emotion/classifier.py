@@ -54,7 +54,7 @@ class TFLiteRunner:
     """Runs an exported `.tflite` model. Batches are padded up to a few fixed sizes so that each
     size's interpreter is allocated once and reused."""
 
-    BUCKETS = (1, 2, 8, 32, 128)
+    BUCKETS = (1, 2, 8, 32, 64, 128)
 
     def __init__(self, path: str | Path, threads: int = 2):
         from .runtime import tflite_interpreter
