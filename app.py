@@ -135,20 +135,20 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path) -> gr.Blocks:
                        api_visibility="private")
         with gr.Tab("Image"):
             with gr.Row():
-                img_in = gr.Image(sources=["upload", "clipboard", "webcam"], type="numpy", label="photo")
+                img_in = gr.Image(sources=["upload", "clipboard", "webcam"], type="numpy", label="photo", elem_id="image-input")
                 img_out = gr.Image(label="annotated", type="numpy")
             img_btn = gr.Button("Analyse", variant="primary")
             with gr.Row():
                 img_plot = gr.Plot(label="probabilities per face")
                 with gr.Column():
                     img_table = gr.Dataframe(headers=TABLE_HEADERS, label="faces", interactive=False)
-                    img_json = gr.JSON(label="JSON")
+                    img_json = gr.JSON(label="JSON", elem_id="image-json")
             gr.Examples(examples, inputs=img_in)
             img_btn.click(h.image, img_in, [img_out, img_plot, img_table, img_json], concurrency_limit=2,
                           concurrency_id="image", api_visibility="undocumented")
         with gr.Tab("Video"):
             with gr.Row():
-                vid_in = gr.Video(label="recorded video", sources=["upload"])
+                vid_in = gr.Video(label="recorded video", sources=["upload"], elem_id="video-input")
                 vid_out = gr.Video(label="annotated video")
             with gr.Row():
                 stride = gr.Slider(1, 10, value=1, step=1, label="analyse every Nth frame")

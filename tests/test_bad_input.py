@@ -53,10 +53,10 @@ def test_16bit_png_file_is_refused_by_name(tmp_path):
 def test_huge_image_works(analyzer, astronaut):
     import cv2
 
+    # A 24-megapixel portrait: the subject fills the frame's height, as in a camera photo.
     canvas = np.full((4000, 6000, 3), 200, np.uint8)
-    face = cv2.resize(astronaut, (1500, 1500))
-    canvas[1000:2500, 2000:3500] = face
+    canvas[:, 1000:5000] = cv2.resize(astronaut, (4000, 4000))
     faces = analyzer.analyze(canvas)
     assert len(faces) == 1
     x, y, w, h = faces[0].box
-    assert 2000 < x + w / 2 < 3500 and 1000 < y + h / 2 < 2500
+    assert 2000 < x + w / 2 < 4000 and 300 < y + h / 2 < 2000 and w > 500

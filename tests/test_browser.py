@@ -62,8 +62,14 @@ def test_live_webcam_tab_streams_annotated_frames(fake_camera):
         assert page.locator("#live-annotated img").count() >= 1
         label = page.locator(".output-class, [data-testid='label-output-value']").first.inner_text(timeout=10_000)
         assert any(e in label.lower() for e in ("happy", "neutral", "sad", "surprise", "angry", "fear", "disgust"))
-        for tab in ("Image", "Video"):
-            page.get_by_role("tab", name=tab).click()
-            time.sleep(1)
-            page.screenshot(path=str(ARTIFACTS / f"{tab.lower()}-tab.png"))
+        # The image tab: load the bundled astronaut example, analyse it, wait for the JSON result.
+        page.get_by_role("tab", name="Image").click()
+        page.locator(".gallery-item, button.gallery").first.click(timeout=30_000)
+        time.sleep(1)
+        page.get_by_role("button", name="Analyse", exact=True).click(timeout=30_000)
+        page.locator("#image-json").get_by_text("happy").first.wait_for(timeout=90_000)
+        page.screenshot(path=str(ARTIFACTS / "image-tab.png"))
+        page.get_by_role("tab", name="Video").click()
+        time.sleep(1)
+        page.screenshot(path=str(ARTIFACTS / "video-tab.png"))
         browser.close()
