@@ -1,6 +1,7 @@
 """The real app on a free local port, driven over HTTP with gradio_client."""
 
 import csv
+import threading
 import time
 import urllib.request
 
@@ -96,3 +97,46 @@ def test_share_without_internet_still_serves_locally():
         with urllib.request.urlopen(url, timeout=30) as r:
             assert r.status == 200
         assert proc.poll() is None
+
+
+def test_a_flood_of_requests_is_refused_politely_and_the_server_survives(astronaut_png, tmp_path):
+    clip = make_video(tmp_path / "clip.mp4", n=45)
+    with running_app("--queue-size", "2") as (url, output, proc):
+        results: list = []
+
+        def call():
+            try:
+                Client(url, verbose=False).predict(handle_file(str(clip)), 1, api_name="/analyze_video")
+                results.append("ok")
+            except Exception as exc:  # noqa: BLE001 - the refusal is what is being tested
+                results.append(str(exc))
+
+        threads = [threading.Thread(target=call) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        refused = [r for r in results if r != "ok"]
+        assert len(results) == 8 and results.count("ok") >= 1
+        assert refused and all("queue" in r.lower() and "full" in r.lower() for r in refused), results
+        faces = Client(url, verbose=False).predict(handle_file(str(astronaut_png)), api_name="/analyze_image")
+        assert faces[0]["emotion"] == "happy" and proc.poll() is None
+
+
+def test_a_long_video_job_does_not_block_other_users(app, astronaut_png, tmp_path):
+    """Video jobs have their own queue: a picture sent while a video is processed comes back first."""
+    clip = make_video(tmp_path / "long.mp4", n=600, fps=15)
+    finished: list[str] = []
+
+    def video():
+        Client(app, verbose=False).predict(handle_file(str(clip)), 1, api_name="/analyze_video")
+        finished.append("video")
+
+    worker = threading.Thread(target=video)
+    worker.start()
+    time.sleep(2)  # the video job is under way (it takes several seconds)
+    faces = Client(app, verbose=False).predict(handle_file(str(astronaut_png)), api_name="/analyze_image")
+    finished.append("image")
+    worker.join(timeout=300)
+    assert faces[0]["emotion"] == "happy"
+    assert finished == ["image", "video"]
