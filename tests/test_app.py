@@ -140,3 +140,13 @@ def test_a_long_video_job_does_not_block_other_users(app, astronaut_png, tmp_pat
     worker.join(timeout=300)
     assert faces[0]["emotion"] == "happy"
     assert finished == ["image", "video"]
+
+
+def test_a_huge_photo_is_analysed(app, astronaut, tmp_path):
+    big = tmp_path / "camera-photo.jpg"
+    canvas = cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR)
+    canvas = cv2.copyMakeBorder(cv2.resize(canvas, (4000, 4000)), 0, 0, 1000, 1000, cv2.BORDER_CONSTANT, value=(200, 200, 200))
+    cv2.imwrite(str(big), canvas, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    assert canvas.shape[:2] == (4000, 6000) and big.stat().st_size < 5 * 1024 * 1024
+    faces = Client(app, verbose=False).predict(handle_file(str(big)), api_name="/analyze_image")
+    assert len(faces) == 1 and faces[0]["box"]["w"] > 500
