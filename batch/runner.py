@@ -146,6 +146,7 @@ def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunRep
 
 
 def env_threads_for(workers: int) -> None:
-    """Split the cores between worker processes instead of letting each grab all of them."""
+    """Split the cores between worker processes instead of letting each grab all of them
+    (read by emotion.runtime, which runs the detector and the CNN; spawned workers inherit it)."""
     if workers > 1:
-        os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+        os.environ.setdefault("EMOTION_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emotion import create_detector, load_image  # noqa: E402
-from emotion.media import iter_video_frames  # noqa: E402
+from emotion.video_io import read_frames  # noqa: E402
 from emotion.types import Detections  # noqa: E402
 
 FACE_VIDEOS = ["WolfgangLanger_Pexels.mp4", "single_face.mp4"]
@@ -62,8 +62,10 @@ def time_per_frame(detector, frame, repeats: int = 30) -> float:
 def frames_with_faces(detector, path: Path, every: int) -> tuple[int, int, int]:
     """(frames looked at, frames with >= 1 face, total faces)."""
     seen = hit = faces = 0
-    for _, frame in iter_video_frames(path, every):
-        n = len(detector.detect(frame))
+    for frame in read_frames(path):
+        if frame.index % every:
+            continue
+        n = len(detector.detect(frame.rgb))
         seen, hit, faces = seen + 1, hit + (n > 0), faces + n
     return seen, hit, faces
 
@@ -82,7 +84,7 @@ def main() -> int:
     except ImportError:
         print("(mtcnn not installed: skipped)")
     # A real 640x480 frame: the portrait clip's first frame, padded to 4:3.
-    first = next(iter_video_frames(args.media / "WolfgangLanger_Pexels.mp4"))[1]
+    first = next(read_frames(args.media / "WolfgangLanger_Pexels.mp4")).rgb
     frame = cv2.copyMakeBorder(first, 60, 60, 0, 0, cv2.BORDER_CONSTANT)
     assert frame.shape == (480, 640, 3)
     multi = load_image(args.media / "multi_face.jpg")

@@ -56,7 +56,7 @@ class TFLiteRunner:
 
     BUCKETS = (1, 2, 8, 32, 64, 128)
 
-    def __init__(self, path: str | Path, threads: int = 2):
+    def __init__(self, path: str | Path, threads: int | None = None):
         from .runtime import tflite_interpreter
 
         self.path, self.threads = Path(path), threads

@@ -61,18 +61,3 @@ def to_rgb(image: np.ndarray, bgr: bool = False, name: str = "image array") -> n
         return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB if bgr else cv2.COLOR_RGBA2RGB)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if bgr else np.ascontiguousarray(image)
 
-
-def iter_video_frames(path: str | Path, every: int = 1):
-    """Yield (index, RGB frame) for every `every`-th frame, decoded by the ffmpeg binary that
-    imageio-ffmpeg ships (H.264, HEVC, VP9, ... whatever that ffmpeg reads), one frame at a time."""
-    import imageio_ffmpeg
-
-    reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
-    meta = next(reader)
-    w, h = meta["size"]
-    try:
-        for i, raw in enumerate(reader):
-            if i % every == 0:
-                yield i, np.frombuffer(raw, np.uint8).reshape(h, w, 3)
-    finally:
-        reader.close()

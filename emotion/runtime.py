@@ -5,11 +5,17 @@ app start fast."""
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 
-def tflite_interpreter(path: str | Path, threads: int = 2):
+def default_threads() -> int:
+    """EMOTION_THREADS if set (parallel batch workers split the cores this way), else all cores."""
+    return max(1, int(os.environ.get("EMOTION_THREADS") or os.cpu_count() or 1))
+
+
+def tflite_interpreter(path: str | Path, threads: int | None = None):
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
@@ -19,6 +25,6 @@ def tflite_interpreter(path: str | Path, threads: int = 2):
     with warnings.catch_warnings():
         # TF 2.21 still ships tf.lite.Interpreter but warns that ai-edge-litert replaces it.
         warnings.filterwarnings("ignore", message=r"(?s).*tf.lite.Interpreter is deprecated")
-        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        interpreter = Interpreter(model_path=str(path), num_threads=threads or default_threads())
     interpreter.allocate_tensors()
     return interpreter

@@ -89,7 +89,7 @@ class BlazeFaceDetector:
     One TFLite interpreter per instance, guarded by a lock (interpreters are not thread-safe).
     """
 
-    def __init__(self, full_range: bool = True, min_score: float | None = None, threads: int = 2):
+    def __init__(self, full_range: bool = True, min_score: float | None = None, threads: int | None = None):
         self.spec = FULL_RANGE if full_range else SHORT_RANGE
         self.name = "blazeface" if full_range else "blazeface-short"
         self.min_score = self.spec.min_score if min_score is None else min_score
