@@ -53,7 +53,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
 
     timeline = TimelineWriter(outputs.timeline, source.name)
     video_tmp = temporary(outputs.video)
-    writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info) if write_video else None
+    writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
+                         frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
     tracker, summary = FaceTracker(), SummaryBuilder()
     rows_t, rows_id, rows_p, empty_t = [], [], [], []
     last_faces, last_ids, frames_seen = [], [], 0

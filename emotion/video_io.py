@@ -9,11 +9,13 @@ Frames are never all held in memory.
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import subprocess
+import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
@@ -47,6 +49,8 @@ class VideoInfo:
     rotation: int  # degrees of the display matrix (0, 90, 180, 270)
     audio_codec: str | None
     audio_start_s: float | None
+    # Presentation times of the frames from the first one, in seconds (packet timestamps).
+    frame_times: np.ndarray = field(default=None, repr=False, compare=False)
 
 
 def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
@@ -96,7 +100,8 @@ def probe(path: str | Path) -> VideoInfo:
     steps = np.diff(pts)
     vfr = bool(len(steps) > 1 and (steps.max() - steps.min()) > 0.02 * np.median(steps))
     return VideoInfo(path, width, height, len(pts), duration, rate.limit_denominator(100000), vfr, video.group(1),
-                     rot, audio.group(1) if audio else None, audio_start)
+                     rot, audio.group(1) if audio else None, audio_start,
+                     ((pts - pts[0]) * float(timebase)).astype(np.float64))
 
 
 @dataclass(frozen=True)
@@ -163,16 +168,57 @@ def _read_exact(stream, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def timestamp_expression(times: np.ndarray, tolerance_s: float = 0.0005) -> str:
+    """An ffmpeg expression of the frame number N giving each frame's time in seconds.
+
+    Raw frames piped into ffmpeg arrive at a constant rate; `setpts` with this expression gives
+    them back the source's own timing, so a variable-rate video keeps its frames in sync with
+    its audio. The times are split into straight pieces (within `tolerance_s`) and written as a
+    flat sum of `gte(N,k)*(a+b*N)` steps, which ffmpeg evaluates without deep nesting."""
+    times = np.asarray(times, np.float64)
+    n = len(times)
+    pieces: list[tuple[int, float, float]] = []  # (first frame, intercept, slope)
+    start = 0
+    while start < n:
+        def fits(end: int) -> bool:  # a line through frames start and end fits all between
+            if end == start:
+                return True
+            slope = (times[end] - times[start]) / (end - start)
+            k = np.arange(start, end + 1)
+            return bool(np.abs(times[start] + slope * (k - start) - times[start : end + 1]).max() <= tolerance_s)
+        step = 1
+        end = start
+        while end + step < n and fits(end + step):  # gallop, then bisect the last stride
+            end += step
+            step *= 2
+        while step > 1:
+            step //= 2
+            if end + step < n and fits(end + step):
+                end += step
+        slope = (times[end] - times[start]) / (end - start) if end > start else 0.0
+        pieces.append((start, times[start] - slope * start, slope))
+        start = end + 1
+    terms, prev_a, prev_b = [], 0.0, 0.0
+    for first, a, b in pieces:
+        da, db = a - prev_a, b - prev_b
+        body = f"{da:.9f}+{db:.12f}*N"
+        terms.append(body if first == 0 else f"gte(N,{first})*({body})")
+        prev_a, prev_b = a, b
+    return "+".join(terms)
+
+
 class VideoWriter:
     """H.264 MP4 that browsers play, with the source's audio track when it has one.
 
-    Frames are written at the source's average frame rate, so a constant-rate source keeps its
-    exact timing and a variable-rate one keeps its frame count and duration. Odd widths or
-    heights are padded by one pixel (yuv420p needs even sizes).
+    Given the source's frame times (`VideoInfo.frame_times`), every frame keeps its own
+    timestamp, so variable-rate sources stay in sync with their audio; otherwise frames are
+    written at `frame_rate`. Odd widths or heights are padded by one pixel (yuv420p needs even
+    sizes).
     """
 
     def __init__(self, path: str | Path, width: int, height: int, frame_rate: Fraction,
-                 audio_from: VideoInfo | None = None, crf: int = 20, preset: str = "veryfast"):
+                 audio_from: VideoInfo | None = None, crf: int = 20, preset: str = "veryfast",
+                 frame_times: np.ndarray | None = None):
         self.path, self.size = Path(path), (width, height)
         args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
@@ -182,8 +228,18 @@ class VideoWriter:
             args += ["-c:a", "copy"] if audio_from.audio_codec in _MP4_AUDIO_COPY else ["-c:a", "aac", "-b:a", "160k"]
         else:
             args += ["-map", "0:v:0"]
-        if width % 2 or height % 2:
-            args += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"]
+        filters = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if width % 2 or height % 2 else []
+        self._script = None
+        if frame_times is not None and len(frame_times) > 1:
+            filters += ["settb=1/90000", f"setpts='({timestamp_expression(frame_times)})/TB'"]
+            args += ["-fps_mode", "passthrough", "-enc_time_base:v", "1/90000", "-video_track_timescale", "90000"]
+        if filters:
+            # A script file, because a long variable-rate timing expression can outgrow argv.
+            fd, script = tempfile.mkstemp(prefix=".filter.", suffix=".txt", dir=self.path.parent)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(",".join(filters))
+            self._script = Path(script)
+            args += ["-/filter:v", str(self._script)]
         args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
                  "-movflags", "+faststart", "-f", "mp4", str(self.path)]
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -206,11 +262,19 @@ class VideoWriter:
 
     def close(self) -> None:
         self._proc.stdin.close()
-        if self._proc.wait(timeout=600) != 0:
-            raise VideoError(f"{self.path}: encoding failed ({self._stderr()})")
-        self._proc.stderr.close()
+        try:
+            if self._proc.wait(timeout=600) != 0:
+                raise VideoError(f"{self.path}: encoding failed ({self._stderr()})")
+            self._proc.stderr.close()
+        finally:
+            self._remove_script()
 
     def abort(self) -> None:
         if self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
+        self._remove_script()
+
+    def _remove_script(self) -> None:
+        if self._script is not None:
+            self._script.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 from emotion.labels import EMOTIONS
-from emotion.video_io import probe
+from emotion.video_io import probe, read_frames
 from videos import make_video
 
 from batch import process_video
@@ -160,10 +160,26 @@ def test_real_clip_with_late_hevc_audio(media, tmp_path):
     result = process_video(src, tmp_path, progress=False)
     out, info = probe(result.outputs.video), probe(src)
     assert out.video_codec == "h264" and out.audio_codec == "aac"
-    assert out.audio_start_s == pytest.approx(info.audio_start_s, abs=0.1)
+    assert out.audio_start_s == pytest.approx(info.audio_start_s, abs=0.05)
+    # A variable-rate phone clip (30 then 24 frames/s): every frame keeps its own time.
+    assert info.variable_frame_rate
+    assert [f.time_s for f in read_frames(result.outputs.video)] == pytest.approx(list(info.frame_times), abs=1e-3)
     rows = read_csv(result.outputs.timeline)
     assert len({r["frame"] for r in rows}) == 169
     assert any(r["emotion"] == "no_face" for r in rows) and any(r["emotion"] != "no_face" for r in rows)
+
+
+def test_variable_frame_rate_keeps_every_frame_time(tmp_path):
+    src = make_video(tmp_path / "vfr.mp4", n=30, fps=15, audio=False, slow_after=15)
+    info = probe(src)
+    assert info.variable_frame_rate and info.frame_count == 30
+    result = process_video(src, tmp_path / "out", progress=False)
+    source_times = [f.time_s for f in read_frames(src)]
+    output_times = [f.time_s for f in read_frames(result.outputs.video)]
+    assert source_times[16] - source_times[15] == pytest.approx(3 / 15, abs=1e-3)
+    assert output_times == pytest.approx(source_times, abs=1e-3)
+    csv_times = sorted({float(r["time_s"]) for r in read_csv(result.outputs.timeline)})
+    assert csv_times == pytest.approx(source_times, abs=1e-3)
 
 
 def test_real_portrait_clip_keeps_one_face_id(media, tmp_path):

@@ -27,8 +27,10 @@ def astronaut_frames(n: int, width: int, height: int, face: int = 160, move: boo
 
 
 def make_video(path: Path, n: int = 30, fps: int = 15, width: int = 480, height: int = 360, audio: bool = True,
-               audio_delay: float = 0.0, rotate: int = 0, gray: bool = False, move: bool = True) -> Path:
-    """With `rotate`, frames are stored turned clockwise with display-rotation metadata that turns
+               audio_delay: float = 0.0, rotate: int = 0, gray: bool = False, move: bool = True,
+               slow_after: int | None = None) -> Path:
+    """With `slow_after`, the frames from that one on are three times as long as before (a
+    variable frame rate, as phones record in low light). With `rotate`, frames are stored turned clockwise with display-rotation metadata that turns
     them back, as phones do: the video displays upright at width x height."""
     raw_w, raw_h = (height, width) if rotate in (90, 270) else (width, height)
     args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
@@ -37,6 +39,9 @@ def make_video(path: Path, n: int = 30, fps: int = 15, width: int = 480, height:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={n / fps}"]
         if audio_delay:
             args += ["-af", f"adelay={int(audio_delay * 1000)}:all=1"]
+    if slow_after is not None:
+        args += ["-vf", f"settb=1/90000,setpts='(N+2*max(N-{slow_after},0))/({fps}*TB)'",
+                 "-fps_mode", "passthrough", "-enc_time_base:v", "1/90000"]
     args += ["-c:v", "libx264", "-pix_fmt", "gray" if gray else "yuv444p" if (width % 2 or height % 2) else "yuv420p"]
     if audio:
         args += ["-c:a", "aac", "-shortest"] if not audio_delay else ["-c:a", "aac"]
