@@ -14,6 +14,7 @@ import argparse
 import atexit
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -206,7 +207,12 @@ def main(argv=None) -> int:
               f"(or {AUTH_ENV})."), file=sys.stderr, flush=True)
     analyzer = EmotionAnalyzer(args.detector, args.model)
     work_dir = Path(tempfile.mkdtemp(prefix="emotion-app-"))
+    # Uploads and job outputs live in one folder that goes when the server stops, by Ctrl-C or
+    # by SIGTERM (systemd, docker stop): SIGTERM becomes a normal exit so atexit runs.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(work_dir / "uploads"))
     atexit.register(shutil.rmtree, work_dir, True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"temporary files: {work_dir} (removed on exit)", flush=True)
     demo = build(analyzer, work_dir)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=2)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,

@@ -1,9 +1,12 @@
 """The real app on a free local port, driven over HTTP with gradio_client."""
 
 import csv
+import os
+import signal
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import cv2
 import pytest
@@ -150,3 +153,18 @@ def test_a_huge_photo_is_analysed(app, astronaut, tmp_path):
     assert canvas.shape[:2] == (4000, 6000) and big.stat().st_size < 5 * 1024 * 1024
     faces = Client(app, verbose=False).predict(handle_file(str(big)), api_name="/analyze_image")
     assert len(faces) == 1 and faces[0]["box"]["w"] > 500
+
+
+def test_sigterm_removes_uploads_and_job_files(astronaut_png, tmp_path):
+    clip = make_video(tmp_path / "job.mp4", n=10, fps=10)
+    with running_app() as (url, output, proc):
+        work_dir = Path(next(line for line in output if line.startswith("temporary files:")).split()[2])
+        client = Client(url, verbose=False)
+        client.predict(handle_file(str(astronaut_png)), api_name="/analyze_image")
+        client.predict(handle_file(str(clip)), 1, api_name="/analyze_video")
+        kept = [p for p in work_dir.rglob("*") if p.is_file()]
+        assert any(p.suffix == ".mp4" and "uploads" not in p.parts for p in kept)  # the job's output
+        assert any(p.suffix == ".png" and "uploads" in p.parts for p in kept)  # the uploaded photo
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert not work_dir.exists()
