@@ -7,10 +7,16 @@ For each video NAME the output folder gets:
   NAME.timeline.csv   one row per analysed frame and face: video, frame, time_s, face_id,
                       x, y, w, h, det_score, angry, disgust, fear, happy, sad, surprise,
                       neutral, emotion, confidence (a frame without a face: one row with
-                      emotion = no_face)
+                      emotion = no_face), smooth_<emotion> (smoothed over time), the facial
+                      action measurements au1_... au9_... relative to the face's baseline,
+                      motion_brows/eyes/mouth (optical-flow energy), yaw, pitch, roll
+  NAME.events.csv     micro-expressions, longer movements and expression episodes: face_id,
+                      kind, onset_s, apex_s, offset_s, duration_s, regions, signals,
+                      magnitude, emotion, cnn_emotion
   NAME.summary.json   duration, frames analysed, per face: first/last time, share of time in
-                      each emotion, mean probabilities; share of frames without a face
-  NAME.timeline.png   emotion probabilities over time for the main faces
+                      each emotion, mean probabilities, action baseline, event counts;
+                      share of frames without a face
+  NAME.timeline.png   emotion probabilities over time for the main faces, events marked
 and the folder gets index.csv: one row per input with status ok/skipped/failed and the reason.
 
 Outputs appear only when complete; a rerun skips finished videos (unless --overwrite).
@@ -37,6 +43,8 @@ def parse(argv=None):
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES, help=f"face detector (default {DEFAULT_DETECTOR})")
     p.add_argument("--model", help="emotion model file (default: models/default.keras)")
     p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
+    p.add_argument("--no-actions", action="store_true",
+                   help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -54,7 +62,7 @@ def main(argv=None) -> int:
         return 2
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
-                      model=args.model, overwrite=args.overwrite, write_video=not args.no_video, workers=args.workers,
+                      model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,
                       quiet=args.quiet)
     try:
         report = run(args.inputs, options, recursive=args.recursive)

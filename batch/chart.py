@@ -12,10 +12,15 @@ from emotion.labels import EMOTIONS
 MAX_FACES = 3
 
 
+EVENT_STYLE = {"micro": ("crimson", 0.25), "movement": ("darkorange", 0.12), "episode": ("steelblue", 0.08)}
+
+
 def timeline_chart(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, no_face_times: np.ndarray,
-                   title: str, path: Path) -> Path:
+                   title: str, path: Path, events=()) -> Path:
     """times/face_ids/probs: one entry per analysed face row; the most-seen faces get a panel.
-    Lines are lightly smoothed (centred moving average over ~0.5 s) so trends read at a glance."""
+    Lines are lightly smoothed (centred moving average over ~0.5 s) so trends read at a glance.
+    Events are shaded bands from onset to offset (micro red, movement orange, episode blue),
+    micro events labelled with their region and a tick at the apex."""
     import matplotlib.pyplot as plt
 
     ids, counts = np.unique(face_ids, return_counts=True) if len(face_ids) else (np.array([]), np.array([]))
@@ -35,7 +40,15 @@ def timeline_chart(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, n
             for i, e in enumerate(EMOTIONS):
                 smooth = np.convolve(np.pad(p[:, i], (k // 2, k - 1 - k // 2), mode="edge"), kernel, mode="valid")
                 ax.plot(t, smooth, color=charts._rgb01(e), lw=1.6, label=e)
-            ax.set_title(f"face {face_id}: {int(sel.sum())} analysed frames", fontsize=10, loc="left")
+            own = [e for e in events if e.face_id == face_id]
+            for e in own:
+                colour, alpha = EVENT_STYLE.get(e.kind, ("gray", 0.1))
+                ax.axvspan(e.onset_s, max(e.offset_s, e.onset_s + step), color=colour, alpha=alpha, lw=0)
+                if e.kind == "micro":
+                    ax.plot([e.apex_s], [0.97], marker="v", color=colour, ms=5)
+                    ax.text(e.apex_s, 0.9, e.regions, fontsize=6, color=colour, ha="center", rotation=90, va="top")
+            counts = ", ".join(f"{sum(e.kind == k for e in own)} {k}" for k in EVENT_STYLE)
+            ax.set_title(f"face {face_id}: {int(sel.sum())} analysed frames; events: {counts}", fontsize=10, loc="left")
         if len(no_face_times):
             ax.scatter(no_face_times, np.full(len(no_face_times), -0.03), marker="|", color="0.5", s=30, label="no face")
         ax.set_ylim(-0.06, 1.02)

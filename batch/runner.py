@@ -17,7 +17,8 @@ from tqdm.auto import tqdm
 from .outputs import OutputPaths, publish, temporary
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
-INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "summary", "chart"]
+INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
+                 "summary", "chart"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Options:
     model: str | None = None
     overwrite: bool = False
     write_video: bool = True
+    actions: bool = True
     workers: int = 1
     quiet: bool = False
 
@@ -80,6 +82,7 @@ def _row(video: Path, status: str, reason: str = "", outputs: OutputPaths | None
             "frames_analysed": summary.get("frames_analysed", ""), "seconds": "" if seconds is None else round(seconds, 2),
             "video": str(outputs.video) if outputs and with_video and status != "failed" else "",
             "timeline": str(outputs.timeline) if outputs and status != "failed" else "",
+            "events": str(outputs.events) if outputs and status != "failed" else "",
             "summary": str(outputs.summary) if outputs and status != "failed" else "",
             "chart": str(outputs.chart) if outputs and status != "failed" else ""}
 
@@ -94,7 +97,7 @@ def _one(video: Path, out_dir: Path, options: Options, progress: bool) -> dict:
     try:
         analyzer = EmotionAnalyzer(options.detector, options.model)  # cached per process
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
-                               overwrite=options.overwrite, progress=progress)
+                               overwrite=options.overwrite, progress=progress, actions=options.actions)
         status = "skipped" if result.skipped else "ok"
         reason = "outputs already complete (use --overwrite to redo)" if result.skipped else ""
         return _row(video, status, reason, result.outputs, result.summary, time.perf_counter() - started, options.write_video)

@@ -15,11 +15,12 @@ from tqdm.auto import tqdm
 
 from emotion import EmotionAnalyzer
 from emotion.annotate import annotate
+from emotion.dynamics import FaceDynamics, to_gray
 from emotion.tracking import FaceTracker
 from emotion.video_io import Frame, VideoWriter, probe, read_frames
 
 from .chart import timeline_chart
-from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, publish, temporary, write_json
+from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, publish, temporary, write_events, write_json
 
 BATCH_PIXELS = 32 * 1920 * 1080  # frames buffered for one CNN call, bounded by pixels (4K: 8 frames)
 
@@ -34,9 +35,11 @@ class VideoResult:
 
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
                   write_video: bool = True, overwrite: bool = True, progress: bool = True,
-                  detector: str = "blazeface", model: str | Path | None = None) -> VideoResult:
+                  detector: str = "blazeface", model: str | Path | None = None, actions: bool = True) -> VideoResult:
     """Analyse every `stride`-th frame of `path`; write NAME.annotated.mp4 (unless
-    `write_video=False`), NAME.timeline.csv, NAME.summary.json and NAME.timeline.png to `out_dir`.
+    `write_video=False`), NAME.timeline.csv, NAME.events.csv, NAME.summary.json and
+    NAME.timeline.png to `out_dir`. `actions=False` skips landmarks, action measurements and
+    motion energy (their CSV columns stay empty) for the fastest runs.
     Raises `emotion.video_io.VideoError` (naming the file) for input that is not a usable video."""
     source, out_dir = Path(path), Path(out_dir)
     if stride < 1:
@@ -48,6 +51,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
 
         return VideoResult(source, outputs, json.loads(outputs.summary.read_text()), skipped=True)
     analyzer = analyzer or EmotionAnalyzer(detector, model)
+    if actions != (analyzer.mesh_model is not None):
+        analyzer = analyzer.with_actions(actions)
     info = probe(source)
     started = time.perf_counter()
 
@@ -55,7 +60,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     video_tmp = temporary(outputs.video)
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
-    tracker, summary = FaceTracker(), SummaryBuilder()
+    tracker, summary, dynamics = FaceTracker(), SummaryBuilder(), FaceDynamics(motion=actions)
     rows_t, rows_id, rows_p, empty_t = [], [], [], []
     last_faces, last_ids, frames_seen = [], [], 0
     pending: list[Frame] = []
@@ -69,7 +74,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
             if frame.index in by_index:
                 faces = by_index[frame.index]
                 ids = tracker.update(np.array([[x, y, x + w, y + h] for x, y, w, h in (f.box for f in faces)], np.float32).reshape(-1, 4), frame.time_s)
-                timeline.frame(frame.index, frame.time_s, faces, ids)
+                signals = dynamics.update(frame.time_s, to_gray(frame.rgb) if actions and faces else None, faces, ids)
+                timeline.frame(frame.index, frame.time_s, faces, ids, signals)
                 summary.add(frame.time_s, faces, ids)
                 for face, face_id in zip(faces, ids):
                     rows_t.append(frame.time_s)
@@ -94,14 +100,17 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         if writer is not None:
             writer.close()
         seconds = time.perf_counter() - started
-        data = summary.build(source.name, info, frames_seen, stride, seconds)
+        baselines = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.history} if actions else {}
+        events = dynamics.events()
+        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events)
         chart_tmp = temporary(outputs.chart)
         timeline_chart(np.array(rows_t), np.array(rows_id), np.array(rows_p).reshape(-1, 7), np.array(empty_t),
-                       f"{source.name}: emotion probabilities over time", chart_tmp)
+                       f"{source.name}: emotion probabilities over time", chart_tmp, events)
         # Publish: the video first, the summary last, so a complete summary implies the rest.
         if writer is not None:
             publish(video_tmp, outputs.video)
-        timeline.publish()
+        timeline.publish(baselines)
+        write_events(outputs.events, source.name, events)
         publish(chart_tmp, outputs.chart)
         write_json(outputs.summary, data)
         return VideoResult(source, outputs, data)
@@ -111,6 +120,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
             writer.abort()
         video_tmp.unlink(missing_ok=True)
         temporary(outputs.chart).unlink(missing_ok=True)
+        temporary(outputs.events).unlink(missing_ok=True)
         raise
     finally:
         bar.close()

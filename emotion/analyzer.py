@@ -6,6 +6,7 @@ is what makes video processing fast: per-call overhead dominates single-face inf
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Iterable
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from . import cache
 from .classifier import FACE_SIZE, EmotionClassifier
+from .actions import measure as measure_actions
 from .detectors import DEFAULT_DETECTOR
 from .media import load_image
 from .types import Detections, FaceResult
@@ -45,11 +47,19 @@ class EmotionAnalyzer:
     """Finds faces and classifies their emotion. Reusable and thread-safe; build it once."""
 
     def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
-                 flip_tta: bool = True, min_face: int = 20):
+                 flip_tta: bool = True, min_face: int = 20, actions: bool = False):
         self.detector = cache.get_detector(detector) if isinstance(detector, str) else detector
         self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
         self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
         self.min_face = min_face
+        # Landmarks and action measurements cost ~2-3 ms per face; off unless asked for.
+        self.mesh_model = cache.get_mesh_model() if actions else None
+
+    def with_actions(self, actions: bool = True) -> "EmotionAnalyzer":
+        """The same detector and classifier, with landmarks and action measurements on or off."""
+        twin = copy.copy(self)
+        twin.mesh_model = cache.get_mesh_model() if actions else None
+        return twin
 
     def detect(self, image: np.ndarray) -> Detections:
         found = self.detector.detect(image)
@@ -74,11 +84,15 @@ class EmotionAnalyzer:
                  for rgb, det in zip(rgbs, detections) if len(det)]
         probs = self.classifier.predict(np.concatenate(crops)) if crops else np.zeros((0, 7), np.float32)
         results, k = [], 0
-        for det in detections:
+        for rgb, det in zip(rgbs, detections):
             faces = []
             for j, box in enumerate(det.xywh):
                 kp = None if det.keypoints is None else det.keypoints[j]
-                faces.append(FaceResult(tuple(int(v) for v in box), float(det.scores[j]), probs[k], kp))
+                points = values = None
+                if self.mesh_model is not None:
+                    points = self.mesh_model.predict(rgb, det.xyxy[j], None if kp is None else kp[:2]).points
+                    values = measure_actions(points)
+                faces.append(FaceResult(tuple(int(v) for v in box), float(det.scores[j]), probs[k], kp, points, values))
                 k += 1
             results.append(faces)
         return results

@@ -35,6 +35,18 @@ def _detector(name: str):
     return create_detector(name)
 
 
+@lru_cache(maxsize=1)
+def _mesh_model():
+    from .landmarks import FaceMeshModel
+
+    return FaceMeshModel()
+
+
+def get_mesh_model():
+    with _lock:
+        return _mesh_model()
+
+
 def get_classifier(path: str | Path | None = None, flip_tta: bool = True) -> EmotionClassifier:
     with _lock:
         return _classifier(str(Path(path or default_model_path()).resolve()), flip_tta)
@@ -49,3 +61,4 @@ def clear() -> None:
     with _lock:
         _classifier.cache_clear()
         _detector.cache_clear()
+        _mesh_model.cache_clear()

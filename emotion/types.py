@@ -62,6 +62,10 @@ class FaceResult:
     det_score: float
     probabilities: np.ndarray = field(repr=False)  # (7,) float32 in FER2013 order, sums to 1
     keypoints: np.ndarray | None = field(default=None, repr=False)
+    # With EmotionAnalyzer(actions=True): the 468-point mesh (x, y, z in pixels) and the raw
+    # action/pose measurements in emotion.actions.MEASURE_NAMES order (not baseline-relative).
+    landmarks: np.ndarray | None = field(default=None, repr=False)
+    actions: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def emotion(self) -> str:
@@ -80,4 +84,10 @@ class FaceResult:
             "emotion": self.emotion,
             "confidence": round(self.confidence, 4),
             "probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, self.probabilities)},
+            **({} if self.actions is None else {"actions": self.action_dict()}),
         }
+
+    def action_dict(self) -> dict[str, float]:
+        from .actions import MEASURE_NAMES
+
+        return {} if self.actions is None else {n: round(float(v), 4) for n, v in zip(MEASURE_NAMES, self.actions)}

@@ -1,0 +1,129 @@
+"""Landmarks, action measurements, motion energy and events, on the real portrait and on videos
+built from it with real ffmpeg, through the real shipped models."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+
+from batch import process_video
+from batch.outputs import CSV_COLUMNS, EVENTS_COLUMNS
+from emotion import EmotionAnalyzer
+from emotion.actions import ACTION_NAMES, MEASURE_NAMES
+from emotion.events import Baseline, detect_events
+from emotion.video_io import ffmpeg_exe
+
+FPS = 25
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return EmotionAnalyzer(actions=True)
+
+
+@pytest.fixture(scope="module")
+def portrait(astronaut, analyzer):
+    face = analyzer.analyze(astronaut)[0]
+    return astronaut, face
+
+
+def lift_mouth_corners(image: np.ndarray, landmarks: np.ndarray, pixels: float = 10.0, radius: float = 8.0) -> np.ndarray:
+    """The portrait with both mouth corners (mesh points 61 and 291) pushed upward by a smooth
+    local warp: a brief half-smile that leaves the rest of the face untouched."""
+    h, w = image.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    dy = np.zeros_like(xs)
+    for i in (61, 291):
+        x, y = landmarks[i, :2]
+        dy += pixels * np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * radius**2))
+    return cv2.remap(image, xs, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def write_clip(path, frames) -> None:
+    h, w = frames[0].shape[:2]
+    proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                             "-s", f"{w}x{h}", "-framerate", str(FPS), "-i", "pipe:0", "-c:v", "libx264", "-crf", "12",
+                             "-pix_fmt", "yuv420p", str(path)], stdin=subprocess.PIPE)
+    for frame in frames:
+        proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+
+
+def test_measurements_ignore_scale_and_head_tilt(portrait, analyzer):
+    image, face = portrait
+    h, w = image.shape[:2]
+    turned = cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), 12, 0.6), (w, h), borderMode=cv2.BORDER_REPLICATE)
+    other = analyzer.analyze(turned)[0]
+    actions = dict(zip(MEASURE_NAMES, face.actions))
+    moved = dict(zip(MEASURE_NAMES, other.actions))
+    for name in ACTION_NAMES:  # in inter-ocular units; a real expression change is 0.05-0.3
+        assert abs(actions[name] - moved[name]) < 0.03, name
+    assert moved["roll"] - actions["roll"] == pytest.approx(-12, abs=3)
+    assert "actions" in face.as_dict() and len(face.landmarks) == 468
+
+
+def test_one_brief_smile_is_one_mouth_event_at_the_right_time(portrait, tmp_path):
+    image, face = portrait
+    smile = lift_mouth_corners(image, face.landmarks)
+    frames = [smile if 40 <= i < 46 else image for i in range(3 * FPS)]  # 6 frames = 0.24 s inside 3 s
+    write_clip(tmp_path / "smile.mp4", frames)
+    write_clip(tmp_path / "still.mp4", [image] * (3 * FPS))
+
+    events = read_csv(process_video(tmp_path / "smile.mp4", tmp_path / "out", progress=False).outputs.events)
+    assert len(events) == 1, events
+    event = events[0]
+    assert event["kind"] == "micro" and event["regions"].split("+")[0] == "mouth"
+    assert float(event["onset_s"]) == pytest.approx(40 / FPS, abs=1 / FPS + 1e-6)
+    assert float(event["offset_s"]) == pytest.approx(45 / FPS, abs=1 / FPS + 1e-6)
+    assert event["emotion"] == "happy"
+
+    assert read_csv(process_video(tmp_path / "still.mp4", tmp_path / "out", progress=False).outputs.events) == []
+
+
+def test_timeline_columns_are_relative_to_the_face_baseline(portrait, tmp_path):
+    image, _ = portrait
+    frames = [np.roll(image, 3 * (i % 5), axis=1) for i in range(20)]  # a face drifting a little
+    write_clip(tmp_path / "drift.mp4", frames)
+    result = process_video(tmp_path / "drift.mp4", tmp_path / "out", progress=False, write_video=False)
+    rows = read_csv(result.outputs.timeline)
+    assert list(rows[0]) == CSV_COLUMNS and len(rows) == 20
+    for name in ACTION_NAMES:
+        values = np.array([float(r[name]) for r in rows])
+        assert abs(np.median(values)) < 1e-3 and np.abs(values).max() < 0.05, name
+    assert all(r["motion_mouth"] for r in rows[1:]) and rows[0]["motion_mouth"] == ""
+    baseline = result.summary["faces"]["1"]["action_baseline"]
+    assert set(baseline) == set(MEASURE_NAMES)
+    with open(result.outputs.events) as fh:
+        assert fh.readline().strip().split(",") == EVENTS_COLUMNS
+
+
+def test_no_actions_leaves_the_action_columns_empty(portrait, tmp_path):
+    image, _ = portrait
+    write_clip(tmp_path / "plain.mp4", [image] * 5)
+    result = process_video(tmp_path / "plain.mp4", tmp_path / "out", progress=False, write_video=False, actions=False)
+    rows = read_csv(result.outputs.timeline)
+    assert rows[0]["emotion"] == "happy" and rows[0]["smooth_happy"]
+    assert all(r[name] == "" for r in rows for name in (*ACTION_NAMES, "motion_eyes", "yaw"))
+
+
+def test_event_detector_on_a_known_signal():
+    names = ("au12_lip_corner_pull", "motion_mouth")
+    times = np.arange(100) / 25
+    signals = np.zeros((100, 2))
+    signals[:, 0] = np.random.default_rng(0).normal(0, 0.002, 100)  # landmark jitter
+    signals[50:55, 0] += 0.1  # a 0.2 s lip-corner pull
+    signals[80:100, 0] += 0.1  # a 0.8 s one: a movement, not a micro event
+    events = detect_events(3, times, signals, Baseline.of(signals, names), names)
+    assert [(e.kind, e.onset_s, e.offset_s, e.regions) for e in events] == [
+        ("micro", 2.0, 2.16, "mouth"), ("movement", 3.2, 3.96, "mouth")]
+    assert events[0].emotion == "happy" and events[0].face_id == 3
