@@ -11,6 +11,7 @@ and `batch.process_video`; it has no analysis logic of its own.
 from __future__ import annotations
 
 import argparse
+import csv
 import atexit
 import os
 import shutil
@@ -30,6 +31,8 @@ from emotion.video_io import VideoError
 
 AUTH_ENV = "EMOTION_APP_AUTH"
 TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
+ACTION_HEADERS = ["face", "measure", "change from baseline"]
+EVENT_HEADERS = ["face", "kind", "onset s", "apex s", "offset s", "duration s", "regions", "emotion", "magnitude"]
 JOB_MAX_AGE_S = 3600
 
 
@@ -37,6 +40,22 @@ def face_table(faces, ids=None) -> list[list]:
     ids = ids or list(range(1, len(faces) + 1))
     return [[f"#{i}", f.emotion, round(f.confidence, 3), *f.box, *[round(float(p), 3) for p in f.probabilities]]
             for i, f in zip(ids, faces)]
+
+
+def action_table(actions: dict) -> list[list]:
+    """Per face, its action measurements relative to its calibration baseline (IOD units)."""
+    rows = []
+    for face_id, values in actions.items():
+        if values is None:
+            rows.append([f"#{face_id}", "calibrating: hold a neutral face", ""])
+        else:
+            rows += [[f"#{face_id}", name, round(v, 3)] for name, v in values.items()]
+    return rows
+
+
+def event_table(events) -> list[list]:
+    return [[f"#{e.face_id}", e.kind, round(e.onset_s, 2), round(e.apex_s, 2), round(e.offset_s, 2), round(e.duration_s, 2),
+             e.regions, e.emotion, round(e.magnitude, 1)] for e in events]
 
 
 def example_images(folder: Path) -> list[str]:
@@ -57,8 +76,10 @@ def example_images(folder: Path) -> list[str]:
 class Handlers:
     """The functions behind the UI and the API, bound to one analyzer and a job folder."""
 
-    def __init__(self, analyzer: EmotionAnalyzer, work_dir: Path):
-        self.analyzer, self.work_dir = analyzer, work_dir
+    def __init__(self, analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True):
+        self.analyzer, self.work_dir, self.actions = analyzer, work_dir, actions
+        # Live and video analysis also measure facial actions (landmarks, ~3 ms per face).
+        self.motion_analyzer = analyzer.with_actions(actions)
 
     def image(self, image):
         if image is None:
@@ -77,12 +98,13 @@ class Handlers:
     def live(self, frame, session):
         session = session or LiveSession()
         if frame is None:
-            return None, {}, [], "waiting for the camera…", session
-        out = session.process(self.analyzer, frame)
+            return None, {}, [], "waiting for the camera…", [], [], session
+        out = session.process(self.motion_analyzer, frame)
         largest = max(range(len(out.faces)), key=lambda i: out.faces[i].box[2] * out.faces[i].box[3], default=None)
         label = {} if largest is None else {e: float(p) for e, p in zip(EMOTIONS, out.faces[largest].probabilities)}
         status = f"{out.fps:.1f} frames/s · {len(out.faces)} face(s)"
-        return out.annotated, label, face_table(out.faces, out.face_ids), status, session
+        return (out.annotated, label, face_table(out.faces, out.face_ids), status, action_table(out.actions),
+                event_table(out.events), session)
 
     def video(self, path, stride=1, progress=gr.Progress(track_tqdm=True)):
         if not path:
@@ -90,15 +112,19 @@ class Handlers:
         self._clean_old_jobs()
         job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
         try:
-            result = process_video(path, job, self.analyzer, stride=max(1, int(stride or 1)), progress=True)
+            result = process_video(path, job, self.motion_analyzer, stride=max(1, int(stride or 1)), progress=True,
+                                   actions=self.actions)
         except (VideoError, ValueError) as exc:
             shutil.rmtree(job, ignore_errors=True)
             raise gr.Error(str(exc).replace(str(Path(path).parent) + "/", "")) from exc
         o = result.outputs
-        return str(o.video), str(o.chart), result.summary, [str(o.timeline), str(o.video)]
+        with open(o.events, newline="") as fh:
+            events = [[f"#{r['face_id']}", r["kind"], r["onset_s"], r["apex_s"], r["offset_s"], r["duration_s"],
+                       r["regions"], r["emotion"], r["magnitude"]] for r in csv.DictReader(fh)]
+        return str(o.video), str(o.chart), result.summary, [str(o.timeline), str(o.events), str(o.video)], events
 
     def video_api(self, path, stride=1):
-        video, _chart, summary, files = self.video(path, stride, progress=gr.Progress())
+        video, _chart, summary, files, _events = self.video(path, stride, progress=gr.Progress())
         return video, files[0], summary
 
     def _clean_old_jobs(self) -> None:
@@ -113,8 +139,8 @@ CSS = """
 """
 
 
-def build(analyzer: EmotionAnalyzer, work_dir: Path) -> gr.Blocks:
-    h = Handlers(analyzer, work_dir)
+def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr.Blocks:
+    h = Handlers(analyzer, work_dir, actions)
     examples = example_images(work_dir / "examples")
     with gr.Blocks(title="Facial emotion recognition", delete_cache=(600, JOB_MAX_AGE_S)) as demo:
         gr.Markdown("# Facial emotion recognition\nFaces are found, circled and labelled with one of the seven "
@@ -130,8 +156,14 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path) -> gr.Blocks:
                 with gr.Column():
                     live_fps = gr.Textbox(label="speed", elem_id="fps", interactive=False)
                     live_table = gr.Dataframe(headers=TABLE_HEADERS, label="all faces (smoothed)", interactive=False)
+            with gr.Row():
+                live_actions = gr.Dataframe(headers=ACTION_HEADERS, label="facial actions (inter-ocular units, "
+                                            "relative to the first 2 s of each face)", interactive=False,
+                                            elem_id="live-actions", max_height=320)
+                live_events = gr.Dataframe(headers=EVENT_HEADERS, label="recent events (micro-expressions, movements)",
+                                           interactive=False, elem_id="live-events", max_height=320)
             session = gr.State(None)
-            cam.stream(h.live, [cam, session], [live_out, live_label, live_table, live_fps, session],
+            cam.stream(h.live, [cam, session], [live_out, live_label, live_table, live_fps, live_actions, live_events, session],
                        stream_every=0.1, time_limit=600, concurrency_limit=4, concurrency_id="live",
                        api_visibility="private")
         with gr.Tab("Image"):
@@ -157,8 +189,10 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path) -> gr.Blocks:
             vid_chart = gr.Image(label="emotion timeline", type="filepath")
             with gr.Row():
                 vid_summary = gr.JSON(label="summary")
-                vid_files = gr.File(label="downloads (CSV timeline, annotated video)", file_count="multiple")
-            vid_btn.click(h.video, [vid_in, stride], [vid_out, vid_chart, vid_summary, vid_files], concurrency_limit=1,
+                vid_files = gr.File(label="downloads (CSV timeline, CSV events, annotated video)", file_count="multiple")
+            vid_events = gr.Dataframe(headers=EVENT_HEADERS, label="events: micro-expressions, movements, episodes",
+                                      interactive=False, elem_id="video-events")
+            vid_btn.click(h.video, [vid_in, stride], [vid_out, vid_chart, vid_summary, vid_files, vid_events], concurrency_limit=1,
                           concurrency_id="video", api_visibility="undocumented")
         # The HTTP API (gradio_client): plain request/response endpoints with stable names.
         with gr.Row(visible=False):
@@ -183,6 +217,7 @@ def parse_args(argv=None):
     p.add_argument("--auth", help=f"USER:PASS required to open the app (or set {AUTH_ENV})")
     p.add_argument("--model", help="emotion model file (default: models/default.keras)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
+    p.add_argument("--no-actions", action="store_true", help="skip facial action measurements and events (faster)")
     p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb)")
     p.add_argument("--queue-size", type=int, default=16, help="requests waiting beyond this are refused (default 16)")
     return p.parse_args(argv)
@@ -213,7 +248,7 @@ def main(argv=None) -> int:
     atexit.register(shutil.rmtree, work_dir, True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"temporary files: {work_dir} (removed on exit)", flush=True)
-    demo = build(analyzer, work_dir)
+    demo = build(analyzer, work_dir, actions=not args.no_actions)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=2)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                 max_file_size=args.max_file_size, show_error=True, theme=gr.themes.Soft(), css=CSS,

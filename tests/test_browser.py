@@ -57,8 +57,10 @@ def test_live_webcam_tab_streams_annotated_frames(fake_camera):
                 fps = float(match.group(1))
                 break
             time.sleep(0.5)
-        page.screenshot(path=str(ARTIFACTS / "webcam-tab.png"))
         assert fps > 0, "no frames/s readout above zero with a face"
+        # After the 2 s calibration the facial-action table fills with measurements.
+        page.locator("#live-actions").get_by_text("au12_lip_corner_pull").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "webcam-tab.png"), full_page=True)
         assert page.locator("#live-annotated img").count() >= 1
         label = page.locator(".output-class, [data-testid='label-output-value']").first.inner_text(timeout=10_000)
         assert any(e in label.lower() for e in ("happy", "neutral", "sad", "surprise", "angry", "fear", "disgust"))
