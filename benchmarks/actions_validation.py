@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emotion.actions import ACTION_NAMES, MEASURE_NAMES, measure  # noqa: E402
+from emotion.actions import MEASURE_NAMES, measure  # noqa: E402
 from emotion.labels import EMOTIONS  # noqa: E402
 from emotion.landmarks import FaceMeshModel  # noqa: E402
 
