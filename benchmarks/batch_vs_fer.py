@@ -55,16 +55,16 @@ def timed(cmd: list[str], env=None) -> tuple[float, str]:
     return time.perf_counter() - start, proc.stdout + proc.stderr
 
 
-def analysis_fps(clip: Path) -> float:
-    """Frames/s through decode + detect + classify (+ CSV), no encoding, model already loaded."""
+def analysis_fps(clip: Path, actions: bool = True) -> float:
+    """Frames/s through decode + detect + classify (+ actions) (+ CSV), no encoding, model loaded."""
     from batch import process_video
     from emotion import EmotionAnalyzer
 
     analyzer = EmotionAnalyzer()
     with tempfile.TemporaryDirectory() as out:
-        process_video(clip, out, analyzer, write_video=False, progress=False)  # warm-up
+        process_video(clip, out, analyzer, write_video=False, progress=False, actions=actions)  # warm-up
         start = time.perf_counter()
-        result = process_video(clip, out, analyzer, write_video=False, progress=False)
+        result = process_video(clip, out, analyzer, write_video=False, progress=False, actions=actions)
         return result.summary["frames_total"] / (time.perf_counter() - start)
 
 
@@ -80,7 +80,8 @@ def main() -> int:
     frames = probe(args.clip).frame_count
     load = os.getloadavg()[0]
     rows: dict[str, list[float]] = {"ffmpeg decode + x264 encode": [], "python -m batch (this project)": [],
-                                    "python -m batch --no-video": [], "fer Video.analyze": []}
+                                    "python -m batch --no-video": [], "python -m batch --no-actions": [],
+                                    "python -m batch --no-actions --no-video": [], "fer Video.analyze": []}
     fer_analysis = []
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
@@ -91,18 +92,24 @@ def main() -> int:
                                                                  str(work / f"b{run}"), "--quiet"])[0])
             rows["python -m batch --no-video"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
                                                              str(work / f"n{run}"), "--quiet", "--no-video"])[0])
+            rows["python -m batch --no-actions"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
+                                                               str(work / f"a{run}"), "--quiet", "--no-actions"])[0])
+            rows["python -m batch --no-actions --no-video"].append(timed(
+                [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"an{run}"), "--quiet", "--no-actions",
+                 "--no-video"])[0])
             if shutil.which(args.fer_python) or Path(args.fer_python).exists():
                 seconds, out = timed([args.fer_python, "-c", FER_SCRIPT, str(args.clip), str(work / f"f{run}")],
                                      env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
                 rows["fer Video.analyze"].append(seconds)
                 fer_analysis.append(float(out.split("ANALYZE_SECONDS")[1].split()[0]))
-    fps = analysis_fps(args.clip)
+    fps, fps_plain = analysis_fps(args.clip), analysis_fps(args.clip, actions=False)
     med = {k: float(np.median(v)) for k, v in rows.items() if v}
     base = med.get("fer Video.analyze")
     table = ["| what | whole process, median s | runs | vs fer |", "|---|---|---|---|"]
     for k, v in med.items():
         table.append(f"| {k} | {v:.2f} | {len(rows[k])} | {'%.1fx faster' % (base / v) if base and k != 'fer Video.analyze' else ''} |")
-    lines = [f"Analysis alone (decode + detect + classify + CSV, model loaded): this project {fps:.0f} frames/s"]
+    lines = [f"Analysis alone (decode + detect + classify + facial actions + CSV, model loaded): this project {fps:.0f} frames/s; "
+             f"{fps_plain:.0f} frames/s with --no-actions"]
     if fer_analysis:
         lines.append(f"fer's own analyze() call: {frames / float(np.median(fer_analysis)):.1f} frames/s")
     header = (f"# python -m batch vs fer\n\nClip: `{args.clip.name}` ({frames} frames). Machine: {platform.machine()}, "
@@ -111,7 +118,7 @@ def main() -> int:
     text = header + "\n".join(table) + "\n\n" + "\n".join(f"- {x}" for x in lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "batch_vs_fer.md").write_text(text)
-    (args.out / "batch_vs_fer.json").write_text(json.dumps({"runs": rows, "median": med, "analysis_fps": fps,
+    (args.out / "batch_vs_fer.json").write_text(json.dumps({"runs": rows, "median": med, "analysis_fps": fps, "analysis_fps_no_actions": fps_plain,
                                                             "fer_analysis_s": fer_analysis}, indent=2))
     print(text)
     return 0
