@@ -47,6 +47,11 @@ def parse(argv=None):
                    help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this machine's processes (default); ray: one Ray task per video on a Ray cluster "
+                        "(pip install -r requirements-ray.txt; inputs and --out on a filesystem all nodes share)")
+    p.add_argument("--ray-address", help="join this Ray cluster (auto, or ray://HOST:PORT); default with --engine "
+                                         "ray: start a local Ray instance with --workers CPUs")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p.parse_args(argv)
 
@@ -63,6 +68,7 @@ def main(argv=None) -> int:
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,
+                      engine=args.engine, ray_address=args.ray_address,
                       quiet=args.quiet)
     try:
         report = run(args.inputs, options, recursive=args.recursive)

@@ -31,6 +31,8 @@ class Options:
     write_video: bool = True
     actions: bool = True
     workers: int = 1
+    engine: str = "local"  # local | ray
+    ray_address: str | None = None
     quiet: bool = False
 
 
@@ -134,7 +136,14 @@ def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunRep
             bar.write(f"failed: {row['reason']}")
 
     try:
-        if options.workers <= 1 or len(videos) <= 1:
+        if options.engine == "ray":
+            from .ray_engine import run_on_ray
+
+            jobs = [(v, out_dir_for(v, inputs, options.out_dir)) for v in videos]
+            run_on_ray(jobs, options, record, lambda video, reason: _row(video, "failed", reason))
+            for stale in options.out_dir.rglob(".*.partial.*"):  # of workers that died mid-video
+                stale.unlink(missing_ok=True)
+        elif options.workers <= 1 or len(videos) <= 1:
             for video in videos:
                 record(_one(video, out_dir_for(video, inputs, options.out_dir), options, progress=not options.quiet))
         else:
