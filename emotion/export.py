@@ -1,5 +1,6 @@
-"""python -m emotion.export MODEL [--out FILE.tflite]: convert a trained model (.keras or
-.json + .weights.h5) to the TFLite file the app and the batch command run on.
+"""python -m emotion.export MODEL [--out FILE.tflite] [--quantize float16|float32|dynamic|int8]
+[--data FER2013]: convert a trained model (.keras or .json + .weights.h5) to the TFLite file the
+app and the batch command run on. int8 calibrates on 500 training faces from --data.
 
 Also prints how much the conversion changed the probabilities on random faces; the accuracy of
 the exported file is measured by `python -m emotion.evaluate --model FILE.tflite`.
@@ -12,14 +13,28 @@ from pathlib import Path
 
 import numpy as np
 
+from .model_io import QUANTIZATIONS
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m emotion.export", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", type=Path)
     p.add_argument("--out", type=Path, help="default: the model's path with .tflite")
-    p.add_argument("--float32", action="store_true", help="keep float32 weights (default: float16)")
+    p.add_argument("--float32", action="store_true", help="keep float32 weights (same as --quantize float32)")
+    p.add_argument("--quantize", choices=QUANTIZATIONS, help="default: float16")
+    p.add_argument("--data", help="FER2013 (folder, .tar.xz or .csv) to calibrate int8 on")
     args = p.parse_args(argv)
+    quantize = args.quantize or ("float32" if args.float32 else "float16")
+    representative = None
+    if quantize == "int8":
+        if not args.data:
+            raise SystemExit("error: --quantize int8 needs --data (faces to calibrate the activation ranges on)")
+        from .data import load_fer2013
+
+        train = load_fer2013(args.data).train
+        pick = np.random.default_rng(0).choice(len(train), 500, replace=False)
+        representative = train.images[pick][..., None].astype(np.float32)
     import keras
 
     if keras.backend.backend() != "tensorflow":
@@ -29,7 +44,7 @@ def main(argv=None) -> int:
 
     model = load_model(args.model)
     out = args.out or args.model.with_name(args.model.name.split(".")[0] + ".tflite")
-    export_tflite(model, out, float16=not args.float32)
+    export_tflite(model, out, quantize=quantize, representative=representative)
     x = np.random.default_rng(0).integers(0, 256, (64, 48, 48, 1)).astype(np.float32)
     diff = np.abs(EmotionClassifier(model).predict(x) - EmotionClassifier.from_path(out).predict(x)).max()
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB); largest probability change on 64 random faces: {diff:.5f}")

@@ -71,3 +71,26 @@ def test_unloadable_model_files_are_named(tmp_path):
     (tmp_path / "bad.tflite").write_bytes(b"not a flatbuffer")
     with pytest.raises(ModelFileError, match=r"bad\.tflite: not a loadable TFLite model"):
         EmotionClassifier.from_path(tmp_path / "bad.tflite")
+
+
+@pytest.mark.parametrize("quantize", ["dynamic", "int8"])
+def test_quantized_exports_of_the_shipped_model_agree_with_it(quantize, tmp_path, astronaut):
+    from emotion.model_io import export_tflite
+
+    import cv2
+
+    from emotion.augment import STRONG_AUGMENT, augment_batch
+
+    model = load_model(ROOT / "models" / "default.keras")
+    gray = cv2.resize(cv2.cvtColor(astronaut[60:190, 160:290], cv2.COLOR_RGB2GRAY), (48, 48))
+    face = gray[None, :, :, None].astype(np.float32)
+    # Calibration needs face-like pixels: moved, turned, mirrored, partly erased copies of a real face.
+    faces = augment_batch(np.repeat(gray[None], 64, axis=0), STRONG_AUGMENT, np.random.default_rng(0))[..., None]
+    out = export_tflite(model, tmp_path / f"q-{quantize}.tflite", quantize=quantize, representative=faces)
+    assert out.stat().st_size < 0.6 * (ROOT / "models" / "default.tflite").stat().st_size  # int8 weights
+    quantized = EmotionClassifier.from_path(out).predict(face)[0]
+    reference = EmotionClassifier(model).predict(face)[0]
+    assert EMOTIONS[int(np.argmax(quantized))] == EMOTIONS[int(np.argmax(reference))] == "happy"
+    assert np.abs(quantized - reference).max() < 0.05
+    with pytest.raises(ValueError, match="representative"):
+        export_tflite(model, tmp_path / "x.tflite", quantize="int8")

