@@ -59,12 +59,33 @@ RECIPES = {
 }
 
 
+@dataclass(frozen=True)
+class Distillation:
+    """Soft targets from a teacher model (any file EmotionClassifier loads: an ensemble exported
+    to one file, a bigger network, a GPU-trained model). They are computed on the host on each
+    augmented batch, so the student learns what the teacher says about exactly the image it
+    sees; the loss stays plain cross-entropy, which keeps this backend-agnostic."""
+
+    teacher: str
+    alpha: float = 0.7  # weight of the teacher's distribution against the true label
+    temperature: float = 2.0  # > 1 softens the teacher, exposing its second choices
+
+
+def soft_targets(teacher_probs: np.ndarray, labels: np.ndarray, d: Distillation) -> np.ndarray:
+    """alpha * teacher distribution at temperature T + (1 - alpha) * one-hot label."""
+    softened = np.power(np.clip(teacher_probs, 1e-8, 1.0), 1.0 / d.temperature)
+    softened /= softened.sum(axis=1, keepdims=True)
+    return (d.alpha * softened + (1 - d.alpha) * keras.utils.to_categorical(labels, NUM_CLASSES)).astype(np.float32)
+
+
 class AugmentedFaces(keras.utils.PyDataset):
     """Shuffled, freshly augmented batches every epoch (NumPy/OpenCV on the host)."""
 
-    def __init__(self, split: FerSplit, batch_size: int, augment: AugmentConfig, seed: int):
+    def __init__(self, split: FerSplit, batch_size: int, augment: AugmentConfig, seed: int,
+                 distill: Distillation | None = None):
         super().__init__()
-        self.split, self.batch_size, self.augment = split, batch_size, augment
+        self.split, self.batch_size, self.augment, self.distill = split, batch_size, augment, distill
+        self.teacher = EmotionClassifier.from_path(distill.teacher, flip_tta=True) if distill else None
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(split))
 
@@ -73,8 +94,11 @@ class AugmentedFaces(keras.utils.PyDataset):
 
     def __getitem__(self, index: int):
         idx = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        images = augment_batch(self.split.images[idx], self.augment, self.rng)
-        return images[..., None].astype(np.float32), keras.utils.to_categorical(self.split.labels[idx], NUM_CLASSES)
+        images = augment_batch(self.split.images[idx], self.augment, self.rng)[..., None].astype(np.float32)
+        labels = self.split.labels[idx]
+        if self.teacher is not None:
+            return images, soft_targets(self.teacher.predict(images), labels, self.distill)
+        return images, keras.utils.to_categorical(labels, NUM_CLASSES)
 
     def on_epoch_end(self):
         self.order = self.rng.permutation(len(self.split))
@@ -119,7 +143,8 @@ def _write_json_atomic(path: Path, data: dict) -> None:
 
 
 def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed: int = 0,
-          formats: tuple[str, ...] = ("keras", "json", "tflite"), float16: bool = True, quiet: bool = False) -> dict:
+          formats: tuple[str, ...] = ("keras", "json", "tflite"), float16: bool = True, quiet: bool = False,
+          distill: Distillation | None = None) -> dict:
     started = time.time()
     keras.utils.set_random_seed(seed)
     splits = load_fer2013(data, seed=seed)
@@ -127,7 +152,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
     work_dir.mkdir(parents=True, exist_ok=True)
     print(f"data: {splits.source}; train {len(splits.train)}, PublicTest {len(splits.val)}, PrivateTest {len(splits.test)}")
 
-    train_data = AugmentedFaces(splits.train, recipe.batch_size, recipe.augment, seed)
+    train_data = AugmentedFaces(splits.train, recipe.batch_size, recipe.augment, seed, distill)
     model = nets.build(recipe.arch)
     model.compile(optimizer=_optimizer(recipe, len(train_data)),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
@@ -188,6 +213,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
         "name": name,
         "recipe": {**asdict(recipe), "augment": asdict(recipe.augment)},
         "seed": seed,
+        "distillation": asdict(distill) if distill else None,
         "data": splits.source,
         "parameters": int(best.count_params()),
         "epochs_run": len(history.get("loss", [])),
@@ -222,6 +248,9 @@ def _parse(argv=None):
     p.add_argument("--formats", default="keras,json,tflite", help="comma list of keras,json,tflite (default: all)")
     p.add_argument("--float32", action="store_true", help="store weights as float32 (default: float16 on disk)")
     p.add_argument("--mixed-precision", action="store_true", help="bf16 compute (GPU); weights stay float32")
+    p.add_argument("--teacher", help="distil from this model (.tflite/.keras/.json): soft targets on every augmented batch")
+    p.add_argument("--distill-alpha", type=float, default=0.7, help="weight of the teacher against the label (0.7)")
+    p.add_argument("--temperature", type=float, default=2.0, help="softening of the teacher's distribution (2.0)")
     p.add_argument("--quiet", action="store_true", help="no per-batch progress bar")
     return p.parse_args(argv)
 
@@ -236,8 +265,9 @@ def main(argv=None) -> int:
     name = args.name or args.arch
     work_dir = args.work_dir or args.out / f"{name}.work"
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    distill = Distillation(args.teacher, args.distill_alpha, args.temperature) if args.teacher else None
     train(args.data, args.out, name, recipe, work_dir, seed=args.seed, formats=formats,
-          float16=not args.float32, quiet=args.quiet)
+          float16=not args.float32, quiet=args.quiet, distill=distill)
     return 0
 
 

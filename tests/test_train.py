@@ -101,3 +101,23 @@ def test_evaluate_prints_accuracy_confusion_and_speed(tmp_path):
     assert "true\\pred" in proc.stdout and "faces/s at batch 64" in proc.stdout
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["faces_per_second"]["batch64"] > 0
+
+
+def test_distillation_from_the_shipped_model(tmp_path):
+    data = write_tiny_fer(tmp_path / "fer", SIZES)
+    out = tmp_path / "out"
+    run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--out", out, "--name", "d",
+              "--teacher", ROOT / "models" / "default.tflite", "--distill-alpha", "0.5")
+    card = check_artefacts(out, "d", 1)
+    assert card["distillation"] == {"teacher": str(ROOT / "models" / "default.tflite"), "alpha": 0.5, "temperature": 2.0}
+
+
+def test_soft_targets_mix_teacher_and_label():
+    from emotion.train import Distillation, soft_targets
+
+    teacher = np.array([[0.1, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0]])
+    t = soft_targets(teacher, np.array([6]), Distillation("unused", alpha=0.5, temperature=1.0))
+    np.testing.assert_allclose(t.sum(), 1.0, atol=1e-6)
+    assert t[0, 3] == pytest.approx(0.45, abs=1e-4) and t[0, 6] == pytest.approx(0.5, abs=1e-4)
+    softer = soft_targets(teacher, np.array([6]), Distillation("unused", alpha=1.0, temperature=3.0))
+    assert softer[0, 0] > 0.1 and softer[0, 3] < 0.9  # temperature spreads the teacher's mass
