@@ -143,7 +143,7 @@ class SummaryBuilder:
             s["prob_sum"] += face.probabilities
 
     def build(self, video: str, info, frames_total: int, stride: int, seconds: float,
-              baselines: dict | None = None, events: list | None = None) -> dict:
+              baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None) -> dict:
         faces = {}
         events = events or []
         for face_id, s in sorted(self.faces.items()):
@@ -157,6 +157,7 @@ class SummaryBuilder:
                 # The neutral reference the CSV's action columns are relative to (raw = CSV + this).
                 "action_baseline": None if base is None else {n: (round(float(v), 5) if np.isfinite(v) else None)
                                                                for n, v in zip(MEASURE_NAMES, base)},
+                "action_baseline_from": (baseline_sources or {}).get(face_id),
                 "events": {k: sum(e.kind == k for e in own) for k in ("micro", "movement", "episode")},
             }
         return {

@@ -101,8 +101,10 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
             writer.close()
         seconds = time.perf_counter() - started
         baselines = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.history} if actions else {}
+        sources = {face_id: source for face_id, (_, source) in baselines.items()}
+        baselines = {face_id: values for face_id, (values, _) in baselines.items()}
         events = dynamics.events()
-        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events)
+        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, sources)
         chart_tmp = temporary(outputs.chart)
         timeline_chart(np.array(rows_t), np.array(rows_id), np.array(rows_p).reshape(-1, 7), np.array(empty_t),
                        f"{source.name}: emotion probabilities over time", chart_tmp, events)

@@ -14,12 +14,14 @@ import cv2
 import numpy as np
 
 from .actions import ACTION_NAMES, MEASURE_NAMES
+from .labels import EMOTIONS
 from .events import SIGNAL_NAMES, Baseline, Event, detect_episodes, detect_events
 from .motion import MOTION_NAMES, aligned_crop, region_motion
 from .tracking import ProbabilitySmoother
 from .types import FaceResult
 
-MAX_MOTION_GAP_S = 0.5  # flow between frames further apart than this means nothing
+MAX_MOTION_GAP_S = 0.5
+NEUTRAL_MIN_FRAMES = 10  # flow between frames further apart than this means nothing
 _ACTION_IDX = [MEASURE_NAMES.index(n) for n in ACTION_NAMES]
 
 
@@ -78,12 +80,20 @@ class FaceDynamics:
         h = self.history[face_id]
         return Baseline.of(np.array(h.signals).reshape(-1, len(SIGNAL_NAMES)))
 
-    def measure_baseline(self, face_id: int) -> np.ndarray:
-        """Median of the raw action and pose measurements: the face's neutral reference."""
-        values = np.array(self.history[face_id].measures, np.float64).reshape(-1, len(MEASURE_NAMES))
+    def measure_baseline(self, face_id: int) -> tuple[np.ndarray, str]:
+        """The face's neutral reference for the action and pose measurements, and where it
+        came from: the median over the frames the CNN (smoothed) calls neutral when there are
+        enough of them (at least NEUTRAL_MIN_FRAMES and a tenth of the face's frames), else the
+        median over all its frames (someone who smiles throughout has no neutral frames)."""
+        h = self.history[face_id]
+        values = np.array(h.measures, np.float64).reshape(-1, len(MEASURE_NAMES))
         if not len(values) or np.isnan(values).all():
-            return np.full(len(MEASURE_NAMES), np.nan)
-        return np.nanmedian(values, axis=0)
+            return np.full(len(MEASURE_NAMES), np.nan), "no measurements"
+        neutral = np.array(h.smoothed).reshape(-1, len(EMOTIONS)).argmax(axis=1) == EMOTIONS.index("neutral")
+        neutral &= ~np.isnan(values).all(axis=1)
+        if neutral.sum() >= max(NEUTRAL_MIN_FRAMES, 0.1 * len(values)):
+            return np.nanmedian(values[neutral], axis=0), f"median of {int(neutral.sum())} neutral frames"
+        return np.nanmedian(values, axis=0), f"median of all {len(values)} frames (too few neutral ones)"
 
     def events(self, baselines: dict[int, Baseline] | None = None, episodes: bool = True) -> list[Event]:
         """All faces' micro events, movements and (optionally) episodes, by onset time."""

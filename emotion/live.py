@@ -71,7 +71,7 @@ class LiveSession:
         if face_id not in self._calibration:
             if now - h.times[0] < CALIBRATION_S or np.isnan(signal.measures).all():
                 return None
-            self._calibration[face_id] = (self.dynamics.baseline(face_id), self.dynamics.measure_baseline(face_id))
+            self._calibration[face_id] = (self.dynamics.baseline(face_id), self.dynamics.measure_baseline(face_id)[0])
         baseline, medians = self._calibration[face_id]
         self._collect_events(face_id, baseline, now)
         return {n: float(v - m) for n, v, m in zip(MEASURE_NAMES[: len(ACTION_NAMES)], signal.measures, medians)}

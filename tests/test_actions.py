@@ -103,6 +103,8 @@ def test_timeline_columns_are_relative_to_the_face_baseline(portrait, tmp_path):
     assert all(r["motion_mouth"] for r in rows[1:]) and rows[0]["motion_mouth"] == ""
     baseline = result.summary["faces"]["1"]["action_baseline"]
     assert set(baseline) == set(MEASURE_NAMES)
+    # A smiling face has no neutral frames to take its baseline from: all frames are used, and said so.
+    assert result.summary["faces"]["1"]["action_baseline_from"] == "median of all 20 frames (too few neutral ones)"
     with open(result.outputs.events) as fh:
         assert fh.readline().strip().split(",") == EVENTS_COLUMNS
 
