@@ -41,3 +41,10 @@ def test_shipped_model_reaches_the_68_percent_target(private_accuracy):
         pytest.xfail(f"issue 2's 68% PrivateTest target is not reached yet: the shipped model scores "
                      f"{private_accuracy * 100:.2f}% (trained on a 2-core CPU; see models/README.md)")
     assert private_accuracy >= 0.68
+
+
+def test_shipped_model_reaches_the_73_percent_target(private_accuracy):
+    if private_accuracy < 0.73:
+        pytest.xfail(f"issue 6's 73% PrivateTest target is not reached yet: the shipped model scores "
+                     f"{private_accuracy * 100:.2f}% (no GPU was available; see models/README.md)")
+    assert private_accuracy >= 0.73
