@@ -48,6 +48,8 @@ def action_table(actions: dict) -> list[list]:
     for face_id, values in actions.items():
         if values is None:
             rows.append([f"#{face_id}", "calibrating: hold a neutral face", ""])
+        elif not values:
+            rows.append([f"#{face_id}", "not measured (the app runs with --no-actions)", ""])
         else:
             rows += [[f"#{face_id}", name, round(v, 3)] for name, v in values.items()]
     return rows

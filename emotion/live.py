@@ -37,7 +37,8 @@ class LiveFrame:
     face_ids: list[int]
     fps: float
     signals: list[FaceSignals]
-    actions: dict[int, dict[str, float] | None]  # per face: actions relative to its baseline; None while calibrating
+    # Per face: actions relative to its baseline; None while calibrating, {} when not measured.
+    actions: dict[int, dict[str, float] | None]
     events: list[Event]  # the most recent finished events, newest first
 
 
@@ -68,8 +69,10 @@ class LiveSession:
 
     def _relative_actions(self, face_id: int, signal: FaceSignals, now: float) -> dict[str, float] | None:
         h = self.dynamics.history[face_id]
+        if np.isnan(signal.measures).all():
+            return {}  # the analyzer measures no actions (or the mesh failed on this frame)
         if face_id not in self._calibration:
-            if now - h.times[0] < CALIBRATION_S or np.isnan(signal.measures).all():
+            if now - h.times[0] < CALIBRATION_S:
                 return None
             self._calibration[face_id] = (self.dynamics.baseline(face_id), self.dynamics.measure_baseline(face_id)[0])
         baseline, medians = self._calibration[face_id]

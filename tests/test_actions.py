@@ -129,3 +129,21 @@ def test_event_detector_on_a_known_signal():
     assert [(e.kind, e.onset_s, e.offset_s, e.regions) for e in events] == [
         ("micro", 2.0, 2.16, "mouth"), ("movement", 3.2, 3.96, "mouth")]
     assert events[0].emotion == "happy" and events[0].face_id == 3
+
+
+def test_live_session_calibrates_then_reports_actions_and_events(portrait):
+    from emotion.live import CALIBRATION_S, LiveSession
+
+    image, face = portrait
+    smile = lift_mouth_corners(image, face.landmarks)
+    session, analyzer = LiveSession(), EmotionAnalyzer(actions=True)
+    states = []
+    for i in range(100):  # 20 frames/s: 2 s of calibration, then a 0.25 s half-smile at 3.5 s
+        out = session.process(analyzer, smile if 70 <= i < 75 else image, now=i / 20)
+        states.append(out.actions[out.face_ids[0]])
+    assert all(s is None for s in states[: int(CALIBRATION_S * 20)])
+    assert set(states[60]) == set(ACTION_NAMES) and max(abs(v) for v in states[60].values()) < 0.01
+    assert states[72]["au12_lip_corner_pull"] > 0.02
+    assert [(e.kind, e.regions.split("+")[0], round(e.onset_s, 2)) for e in out.events] == [("micro", "mouth", 3.5)]
+    off = LiveSession().process(EmotionAnalyzer(actions=False), image, now=0.0)
+    assert off.actions == {off.face_ids[0]: {}}
