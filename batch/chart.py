@@ -26,7 +26,7 @@ def timeline_chart(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, n
     ids, counts = np.unique(face_ids, return_counts=True) if len(face_ids) else (np.array([]), np.array([]))
     main = ids[np.argsort(-counts)][:MAX_FACES]
     panels = max(1, len(main))
-    fig, axes = plt.subplots(panels, 1, figsize=(12, 2.8 * panels + 0.6), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(panels, 1, figsize=(12, 2.8 * panels + 0.9), sharex=True, squeeze=False, layout="constrained")
     end = float(max(times.max() if len(times) else 0, no_face_times.max() if len(no_face_times) else 0, 1e-3))
     for ax, face_id in zip(axes[:, 0], main if len(main) else [None]):
         if face_id is None:
@@ -55,8 +55,13 @@ def timeline_chart(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, n
         ax.set_xlim(0, end)
         ax.set_ylabel("probability")
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(ncol=8, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, 1.35 if panels == 1 else 1.3))
     axes[-1, 0].set_xlabel("time (s)")
-    fig.suptitle(title, y=1.0 + 0.02 * (3 - panels))
-    fig.tight_layout()
+    fig.suptitle(title)
+    from matplotlib.patches import Patch
+
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    for kind, (colour, alpha) in EVENT_STYLE.items():
+        handles.append(Patch(color=colour, alpha=min(1.0, alpha * 2)))
+        labels.append(f"{kind} event")
+    fig.legend(handles, labels, ncol=len(labels), fontsize=8, loc="outside lower center")
     return charts.save_figure(fig, path)

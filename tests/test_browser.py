@@ -11,6 +11,7 @@ import pytest
 from app_server import running_app
 from conftest import ROOT
 from emotion.video_io import ffmpeg_exe
+from videos import make_video
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,9 +40,10 @@ def launch(p, camera):
         f"--use-file-for-fake-video-capture={camera}"])
 
 
-def test_live_webcam_tab_streams_annotated_frames(fake_camera):
+def test_live_webcam_tab_streams_annotated_frames(fake_camera, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    clip = make_video(tmp_path / "interview.mp4", n=45, fps=15)
     ARTIFACTS.mkdir(exist_ok=True)
     with running_app() as (url, output, proc), sync_playwright() as p:
         browser = launch(p, fake_camera)
@@ -71,7 +73,15 @@ def test_live_webcam_tab_streams_annotated_frames(fake_camera):
         page.get_by_role("button", name="Analyse", exact=True).click(timeout=30_000)
         page.locator("#image-json").get_by_text("happy").first.wait_for(timeout=90_000)
         page.screenshot(path=str(ARTIFACTS / "image-tab.png"))
+        # The video tab: upload a clip made from the portrait, analyse it, wait for the results.
         page.get_by_role("tab", name="Video").click()
-        time.sleep(1)
-        page.screenshot(path=str(ARTIFACTS / "video-tab.png"))
+        page.locator("#video-input input[type=file]").set_input_files(str(clip))
+        time.sleep(2)
+        page.get_by_role("button", name="Analyse video").click(timeout=30_000)
+        page.locator("#video-events").get_by_text("episode").or_(page.locator("#video-events").get_by_text("micro")) \
+            .or_(page.get_by_text("dominant_emotion")).first.wait_for(timeout=180_000)
+        page.get_by_text("dominant_emotion").first.wait_for(timeout=60_000)
+        time.sleep(2)
+        page.screenshot(path=str(ARTIFACTS / "video-tab.png"), full_page=True)
+        assert page.locator("video").count() >= 1
         browser.close()
