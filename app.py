@@ -217,7 +217,7 @@ def parse_args(argv=None):
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 for your network)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help=f"USER:PASS required to open the app (or set {AUTH_ENV})")
-    p.add_argument("--model", help="emotion model file (default: models/default.keras)")
+    p.add_argument("--model", help="emotion model file (default: models/default.tflite, or EMOTION_MODEL)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
     p.add_argument("--no-actions", action="store_true", help="skip facial action measurements and events (faster)")
     p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb)")

@@ -41,7 +41,7 @@ def parse(argv=None):
     p.add_argument("--recursive", action="store_true", help="also look in sub-folders (their layout is mirrored in --out)")
     p.add_argument("--stride", type=int, default=1, help="analyse every Nth frame; the video still gets every frame (default 1)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES, help=f"face detector (default {DEFAULT_DETECTOR})")
-    p.add_argument("--model", help="emotion model file (default: models/default.keras)")
+    p.add_argument("--model", help="emotion model file (default: models/default.tflite, or EMOTION_MODEL)")
     p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
     p.add_argument("--no-actions", action="store_true",
                    help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
