@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     p.add_argument("image", type=Path)
     p.add_argument("--out", type=Path, help="PNG to write (default: IMAGE.emotions.png beside the image)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
-    p.add_argument("--model", type=Path, help="model file (default: models/default.keras)")
+    p.add_argument("--model", type=Path, help="model file (default: models/default.tflite, or EMOTION_MODEL)")
     args = p.parse_args(argv)
     try:
         image = load_image(args.image)
