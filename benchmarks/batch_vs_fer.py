@@ -47,9 +47,9 @@ print("ANALYZE_SECONDS", time.perf_counter() - t1)
 """
 
 
-def timed(cmd: list[str], env=None) -> tuple[float, str]:
+def timed(cmd: list[str], env=None, cwd: Path = ROOT) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed:\n{proc.stderr[-2000:]}")
     return time.perf_counter() - start, proc.stdout + proc.stderr
@@ -98,8 +98,9 @@ def main() -> int:
                 [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"an{run}"), "--quiet", "--no-actions",
                  "--no-video"])[0])
             if shutil.which(args.fer_python) or Path(args.fer_python).exists():
-                seconds, out = timed([args.fer_python, "-c", FER_SCRIPT, str(args.clip), str(work / f"f{run}")],
-                                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                # fer writes data.csv into its working folder: keep that out of the project.
+                seconds, out = timed([args.fer_python, "-c", FER_SCRIPT, str(args.clip.resolve()), str(work / f"f{run}")],
+                                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, cwd=work)
                 rows["fer Video.analyze"].append(seconds)
                 fer_analysis.append(float(out.split("ANALYZE_SECONDS")[1].split()[0]))
     fps, fps_plain = analysis_fps(args.clip), analysis_fps(args.clip, actions=False)
