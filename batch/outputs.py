@@ -21,6 +21,7 @@ CSV_COLUMNS = ["video", "frame", "time_s", "face_id", "x", "y", "w", "h", "det_s
 EVENTS_COLUMNS = ["video", *EVENT_COLUMNS]
 NO_FACE = "no_face"
 _FACE_ID = CSV_COLUMNS.index("face_id")
+_EMOTION = CSV_COLUMNS.index("emotion")
 _FIRST_ACTION = CSV_COLUMNS.index(ACTION_NAMES[0])
 
 
@@ -75,8 +76,9 @@ class TimelineWriter:
     def frame(self, index: int, time_s: float, faces, face_ids, signals=None) -> None:
         t = f"{time_s:.3f}"
         if not faces:
-            self._csv.writerow([self.video_name, index, t, *[""] * 6, *[""] * len(EMOTIONS), NO_FACE,
-                                *[""] * (len(CSV_COLUMNS) - len(EMOTIONS) - 10)])
+            row = [self.video_name, index, t] + [""] * (len(CSV_COLUMNS) - 3)
+            row[_EMOTION] = NO_FACE
+            self._csv.writerow(row)
             return
         for k, (face, face_id) in enumerate(zip(faces, face_ids)):
             x, y, w, h = face.box

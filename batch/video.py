@@ -61,7 +61,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
     tracker, summary, dynamics = FaceTracker(), SummaryBuilder(), FaceDynamics(motion=actions)
-    rows_t, rows_id, rows_p, empty_t = [], [], [], []
+    empty_t = []
     last_faces, last_ids, frames_seen = [], [], 0
     pending: list[Frame] = []
 
@@ -77,10 +77,6 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                 signals = dynamics.update(frame.time_s, to_gray(frame.rgb) if actions and faces else None, faces, ids)
                 timeline.frame(frame.index, frame.time_s, faces, ids, signals)
                 summary.add(frame.time_s, faces, ids)
-                for face, face_id in zip(faces, ids):
-                    rows_t.append(frame.time_s)
-                    rows_id.append(face_id)
-                    rows_p.append(face.probabilities)
                 if not faces:
                     empty_t.append(frame.time_s)
                 last_faces, last_ids = faces, ids
@@ -100,13 +96,13 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         if writer is not None:
             writer.close()
         seconds = time.perf_counter() - started
-        baselines = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.history} if actions else {}
-        sources = {face_id: source for face_id, (_, source) in baselines.items()}
-        baselines = {face_id: values for face_id, (values, _) in baselines.items()}
+        measured = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.history} if actions else {}
+        baselines = {face_id: values for face_id, (values, _) in measured.items()}
+        origins = {face_id: origin for face_id, (_, origin) in measured.items()}
         events = dynamics.events()
-        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, sources)
+        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins)
         chart_tmp = temporary(outputs.chart)
-        timeline_chart(np.array(rows_t), np.array(rows_id), np.array(rows_p).reshape(-1, 7), np.array(empty_t),
+        timeline_chart(*dynamics.probability_rows(), np.array(empty_t),
                        f"{source.name}: emotion probabilities over time", chart_tmp, events)
         # Publish: the video first, the summary last, so a complete summary implies the rest.
         if writer is not None:

@@ -76,6 +76,15 @@ class FaceDynamics:
             out.append(FaceSignals(face_id, smoothed, measures, motion))
         return out
 
+    def probability_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times, face ids, raw probabilities (n, 7)): one row per face and analysed frame."""
+        times, ids, probs = [], [], []
+        for face_id, h in self.history.items():
+            times += h.times
+            ids += [face_id] * len(h.times)
+            probs += [row[-len(EMOTIONS):] for row in h.signals]
+        return np.array(times, np.float64), np.array(ids, np.int64), np.array(probs, np.float32).reshape(-1, len(EMOTIONS))
+
     def baseline(self, face_id: int) -> Baseline:
         h = self.history[face_id]
         return Baseline.of(np.array(h.signals).reshape(-1, len(SIGNAL_NAMES)))

@@ -234,8 +234,9 @@ class VideoWriter:
             filters += ["settb=1/90000", f"setpts='({timestamp_expression(frame_times)})/TB'"]
             args += ["-fps_mode", "passthrough", "-enc_time_base:v", "1/90000", "-video_track_timescale", "90000"]
         if filters:
-            # A script file, because a long variable-rate timing expression can outgrow argv.
-            fd, script = tempfile.mkstemp(prefix=".filter.", suffix=".txt", dir=self.path.parent)
+            # A script file, because a long variable-rate timing expression can outgrow argv. Its
+            # name matches the ".*.partial.*" files a batch rerun removes if a worker was killed.
+            fd, script = tempfile.mkstemp(prefix=".filter.", suffix=".partial.txt", dir=self.path.parent)
             with os.fdopen(fd, "w") as fh:
                 fh.write(",".join(filters))
             self._script = Path(script)
