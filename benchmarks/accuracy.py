@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import platform
 import subprocess
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -161,10 +162,7 @@ def main() -> int:
               "| model | " + " | ".join(EMOTIONS) + " |", "|---|" + "---:|" * len(EMOTIONS)]
     for r in rows:
         lines.append(f"| {r['model']} | " + " | ".join(f"{r['per_class_private'][e] * 100:.1f}%" for e in EMOTIONS) + " |")
-    (ROOT / "benchmarks" / "accuracy.md").write_text("\n".join(lines) + "\n")
-    (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
-    (ROOT / "benchmarks" / "results" / "accuracy.json").write_text(json.dumps(rows, indent=2))
-    print("\n".join(lines))
+    write_results("accuracy", lines, rows, markdown_dir=ROOT / "benchmarks")
     return 0
 
 

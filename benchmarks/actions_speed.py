@@ -13,7 +13,6 @@ Both variants run side by side in the same run. Writes benchmarks/results/action
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -92,11 +93,7 @@ def main() -> int:
     lines += ["", f"Actions cost {on['live_ms'] - off['live_ms']:.1f} ms per live frame "
               f"({on['live_ms'] / off['live_ms']:.2f}x); live stays at {on['live_fps']:.0f} frames/s (target: 20). "
               f"Batch: {on['batch_s'] / off['batch_s']:.2f}x the time of `--no-actions`."]
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "actions_speed.md").write_text("\n".join(lines) + "\n")
-    (results / "actions_speed.json").write_text(json.dumps({"summary": summary, "runs": rows}, indent=2))
-    print("\n".join(lines))
+    write_results("actions_speed", lines, {"summary": summary, "runs": rows})
     return 0
 
 

@@ -21,12 +21,13 @@ Writes benchmarks/results/actions_validation.{md,json}.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -184,11 +185,7 @@ def main() -> int:
               "- blinks (eye-closure micro events): "
               + (", ".join(f"{b['onset_s']:.2f}-{b['offset_s']:.2f} s (z {b['magnitude']})" for b in blink_clip["blink_events"]) or "none")
               + f"; micro events in all: {blink_clip['micro_events']}"]
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "actions_validation.md").write_text("\n".join(lines) + "\n")
-    (results / "actions_validation.json").write_text(json.dumps({"auc": aucs, "fusion": fused, "real_clip": clip, "blink_clip": blink_clip}, indent=2))
-    print("\n".join(lines))
+    write_results("actions_validation", lines, {"auc": aucs, "fusion": fused, "real_clip": clip, "blink_clip": blink_clip})
     return 0
 
 

@@ -13,7 +13,6 @@ Writes benchmarks/results/memory.{md,json}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -23,6 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -117,11 +118,7 @@ def main() -> int:
     lines += [f"| {r['video_s']} s | {r['frames']} | {r['peak_python_mb']:.0f} MB | {r['peak_with_ffmpeg_mb']:.0f} MB | "
               f"{r['seconds']:.1f} s |" for r in rows]
     lines += ["", f"{durations[-1] / durations[0]:.0f}x longer video: peak memory x{growth:.2f}."]
-    results = ROOT / "benchmarks" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "memory.md").write_text("\n".join(lines) + "\n")
-    (results / "memory.json").write_text(json.dumps({"rows": rows, "growth": growth}, indent=2))
-    print("\n".join(lines))
+    write_results("memory", lines, {"rows": rows, "growth": growth})
     return 0 if np.isfinite(growth) else 1
 
 

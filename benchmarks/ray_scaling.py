@@ -15,7 +15,6 @@ Writes benchmarks/results/ray_scaling.{md,json}.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -23,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT.parent / "shared" / "media"
@@ -76,12 +77,8 @@ def main() -> int:
     lines += ["", f"Ray local-instance start-up and shutdown: {startup:.1f} s once per run; the Ray path's overhead "
               f"per video beyond that: {overhead:+.2f} s ({overhead / (local1 / videos) * 100:+.0f}% of the "
               f"{local1 / videos:.1f} s a video takes locally)."]
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ray_scaling.md").write_text("\n".join(lines) + "\n")
-    (out / "ray_scaling.json").write_text(json.dumps({"videos": videos, "results": results, "ray_startup_s": startup,
-                                                      "ray_overhead_per_video_s": overhead}, indent=2))
-    print("\n".join(lines))
+    write_results("ray_scaling", lines, {"videos": videos, "results": results, "ray_startup_s": startup,
+                                         "ray_overhead_per_video_s": overhead})
     return 0
 
 
