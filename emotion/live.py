@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .actions import ACTION_NAMES, MEASURE_NAMES
+from .actions import ACTION_NAMES
 from .analyzer import EmotionAnalyzer
 from .annotate import annotate
 from .dynamics import FaceDynamics, FaceSignals, to_gray
@@ -77,7 +77,7 @@ class LiveSession:
             self._calibration[face_id] = (self.dynamics.baseline(face_id), self.dynamics.measure_baseline(face_id)[0])
         baseline, medians = self._calibration[face_id]
         self._collect_events(face_id, baseline, now)
-        return {n: float(v - m) for n, v, m in zip(MEASURE_NAMES[: len(ACTION_NAMES)], signal.measures, medians)}
+        return {n: float(v - m) for n, v, m in zip(ACTION_NAMES, signal.measures, medians)}
 
     def _collect_events(self, face_id: int, baseline: Baseline, now: float) -> None:
         h = self.dynamics.history[face_id]
