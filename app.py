@@ -235,6 +235,13 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def _exit_on_sigterm(*_) -> None:
+    """The first SIGTERM exits normally (so atexit cleans up); repeats during that shutdown
+    are ignored instead of interrupting it with a second SystemExit."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(0)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     auth = parse_auth(args.auth)
@@ -248,7 +255,7 @@ def main(argv=None) -> int:
     # by SIGTERM (systemd, docker stop): SIGTERM becomes a normal exit so atexit runs.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(work_dir / "uploads"))
     atexit.register(shutil.rmtree, work_dir, True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     print(f"temporary files: {work_dir} (removed on exit)", flush=True)
     demo = build(analyzer, work_dir, actions=not args.no_actions)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=2)
