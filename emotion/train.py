@@ -142,9 +142,23 @@ def _write_json_atomic(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
+def start_from(model, init: str | Path) -> None:
+    """Copy the weights of a trained model of the same architecture into `model`.
+
+    This is how a short CPU session continues a finished cosine run: a new schedule (a warm
+    restart) from where the old one ended, instead of training from scratch again."""
+    source = load_model(init)
+    theirs, ours = source.get_weights(), model.get_weights()
+    shapes = [w.shape for w in theirs], [w.shape for w in ours]
+    if shapes[0] != shapes[1]:
+        raise SystemExit(f"--init {init}: its architecture ({source.count_params():,} parameters, "
+                         f"{len(theirs)} weight tensors) is not --arch's ({model.count_params():,}, {len(ours)})")
+    model.set_weights(theirs)
+
+
 def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed: int = 0,
           formats: tuple[str, ...] = ("keras", "json", "tflite"), float16: bool = True, quiet: bool = False,
-          distill: Distillation | None = None) -> dict:
+          distill: Distillation | None = None, init: str | Path | None = None) -> dict:
     started = time.time()
     keras.utils.set_random_seed(seed)
     splits = load_fer2013(data, seed=seed)
@@ -154,6 +168,8 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
 
     train_data = AugmentedFaces(splits.train, recipe.batch_size, recipe.augment, seed, distill)
     model = nets.build(recipe.arch)
+    if init:  # on a resume BackupAndRestore overwrites these with the checkpoint's weights
+        start_from(model, init)
     model.compile(optimizer=_optimizer(recipe, len(train_data)),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
                   metrics=["accuracy"], jit_compile=recipe.jit_compile)
@@ -214,6 +230,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
         "recipe": {**asdict(recipe), "augment": asdict(recipe.augment)},
         "seed": seed,
         "distillation": asdict(distill) if distill else None,
+        "initialized_from": str(init) if init else None,
         "data": splits.source,
         "parameters": int(best.count_params()),
         "epochs_run": len(history.get("loss", [])),
@@ -251,6 +268,7 @@ def _parse(argv=None):
     p.add_argument("--teacher", help="distil from this model (.tflite/.keras/.json): soft targets on every augmented batch")
     p.add_argument("--distill-alpha", type=float, default=0.7, help="weight of the teacher against the label (0.7)")
     p.add_argument("--temperature", type=float, default=2.0, help="softening of the teacher's distribution (2.0)")
+    p.add_argument("--init", help="start from this trained model's weights (same --arch): fine-tuning, warm restarts")
     p.add_argument("--quiet", action="store_true", help="no per-batch progress bar")
     return p.parse_args(argv)
 
@@ -267,7 +285,7 @@ def main(argv=None) -> int:
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     distill = Distillation(args.teacher, args.distill_alpha, args.temperature) if args.teacher else None
     train(args.data, args.out, name, recipe, work_dir, seed=args.seed, formats=formats,
-          float16=not args.float32, quiet=args.quiet, distill=distill)
+          float16=not args.float32, quiet=args.quiet, distill=distill, init=args.init)
     return 0
 
 

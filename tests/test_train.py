@@ -112,6 +112,23 @@ def test_distillation_from_the_shipped_model(tmp_path):
     assert card["distillation"] == {"teacher": str(ROOT / "models" / "default.tflite"), "alpha": 0.5, "temperature": 2.0}
 
 
+def test_init_starts_from_a_trained_model_and_refuses_another_architecture(tmp_path):
+    data = write_tiny_fer(tmp_path / "fer", SIZES)
+    out = tmp_path / "out"
+    run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--out", out, "--name", "a")
+    # With a vanishing learning rate the fine-tuned kernels are the ones it started from.
+    run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--lr", "1e-12", "--out", out, "--name", "b",
+              "--init", out / "a.keras")
+    a, b = (load_model(out / f"{n}.keras") for n in ("a", "b"))
+    kernels = [(x, y) for x, y in zip(a.get_weights(), b.get_weights()) if x.ndim == 4]
+    assert kernels and all(np.allclose(x, y, atol=1e-3) for x, y in kernels)
+    assert json.loads((out / "b.metrics.json").read_text())["initialized_from"] == str(out / "a.keras")
+    proc = subprocess.run([sys.executable, "-m", "emotion.train", "--data", str(data), "--arch", "seed", "--epochs", "1",
+                           "--out", str(out), "--name", "c", "--init", str(out / "a.keras")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and "is not --arch's" in proc.stderr and "a.keras" in proc.stderr
+
+
 def test_soft_targets_mix_teacher_and_label():
     from emotion.train import Distillation, soft_targets
 
