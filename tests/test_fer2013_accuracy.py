@@ -1,4 +1,4 @@
-"""The shipped default model on the real FER2013 PrivateTest split (needs ../shared/datasets)."""
+"""The shipped default and seed models on the real FER2013 PrivateTest split (needs ../shared/datasets)."""
 
 import json
 
@@ -34,6 +34,11 @@ def test_shipped_model_scores_what_its_model_card_says(private_test, private_acc
     claimed = CARD["scores"]["PrivateTest+flip"]["accuracy"]
     assert accuracy("default.keras", private_test) == pytest.approx(claimed, abs=0.003)  # float16 weights on disk
     assert private_accuracy == pytest.approx(claimed, abs=0.003)  # the export loses at most 0.3 points
+
+
+def test_shipped_seed_model_scores_what_its_model_card_says(private_test):
+    claimed = json.loads((ROOT / "models" / "seed.metrics.json").read_text())["scores"]["PrivateTest+flip"]["accuracy"]
+    assert accuracy("seed.json", private_test) == pytest.approx(claimed, abs=0.003)  # float16 weights on disk
 
 
 def test_shipped_model_reaches_the_68_percent_target(private_accuracy):
