@@ -15,6 +15,7 @@ import json
 import math
 import os
 import platform
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -25,10 +26,10 @@ import numpy as np
 from . import charts, nets
 from .augment import MEDIUM_AUGMENT, SEED_AUGMENT, STRONG_AUGMENT, AugmentConfig, augment_batch
 from .classifier import EmotionClassifier
-from .data import FerSplit, load_fer2013
+from .data import DatasetError, FerSplit, load_fer2013
 from .labels import NUM_CLASSES
 from .metrics import format_score, score_split
-from .model_io import export_tflite, load_model, save_json_pair, save_keras
+from .model_io import ModelFileError, export_tflite, load_model, save_json_pair, save_keras
 from .progress import TqdmProgress
 
 
@@ -151,7 +152,7 @@ def start_from(model, init: str | Path) -> None:
     theirs, ours = source.get_weights(), model.get_weights()
     shapes = [w.shape for w in theirs], [w.shape for w in ours]
     if shapes[0] != shapes[1]:
-        raise SystemExit(f"--init {init}: its architecture ({source.count_params():,} parameters, "
+        raise ModelFileError(f"--init {init}: its architecture ({source.count_params():,} parameters, "
                          f"{len(theirs)} weight tensors) is not --arch's ({model.count_params():,}, {len(ours)})")
     model.set_weights(theirs)
 
@@ -284,8 +285,12 @@ def main(argv=None) -> int:
     work_dir = args.work_dir or args.out / f"{name}.work"
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     distill = Distillation(args.teacher, args.distill_alpha, args.temperature) if args.teacher else None
-    train(args.data, args.out, name, recipe, work_dir, seed=args.seed, formats=formats,
-          float16=not args.float32, quiet=args.quiet, distill=distill, init=args.init)
+    try:
+        train(args.data, args.out, name, recipe, work_dir, seed=args.seed, formats=formats,
+              float16=not args.float32, quiet=args.quiet, distill=distill, init=args.init)
+    except (DatasetError, ModelFileError) as exc:  # bad input: its message, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
