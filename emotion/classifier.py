@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .labels import NUM_CLASSES
-from .model_io import ModelFileError, load_model
+from .model_io import ModelFileError, is_ensemble, load_model, read_ensemble
 
 FACE_SIZE = 48
 
@@ -88,13 +88,41 @@ class TFLiteRunner:
         return np.concatenate(outputs)
 
 
+class EnsembleRunner:
+    """Several runners on the same batch, their probabilities mixed by fixed weights."""
+
+    def __init__(self, runners: list, weights: list[float]):
+        self.runners, self.weights = runners, weights
+        self.input_shape, self.output_shape = runners[0].input_shape, runners[0].output_shape
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return sum(w * runner(x) for runner, w in zip(self.runners, self.weights) if w)
+
+
+def make_runner(path: str | Path, weights: str | Path | None = None):
+    """A `.tflite` file runs on LiteRT; an `.ensemble.json` manifest runs its members (each
+    by this rule); `.keras` and `.json` (+ weights) load through Keras."""
+    path = Path(path)
+    if is_ensemble(path):
+        manifest, members = read_ensemble(path)
+        return EnsembleRunner([make_runner(m) for m in members], list(manifest.weights))
+    if path.suffix == ".tflite":
+        if not path.exists():
+            raise ModelFileError(f"{path}: model file not found")
+        try:
+            return TFLiteRunner(path)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelFileError(f"{path}: not a loadable TFLite model ({exc})") from exc
+    return KerasRunner(load_model(path, weights))
+
+
 class EmotionClassifier:
     """Wraps a model runner (Keras or TFLite); optionally averages each face with its mirror
     image (flip TTA). Thread-safe: the Gradio app calls it from several worker threads at once.
     """
 
     def __init__(self, model, flip_tta: bool = True, batch_size: int = 64, name: str = "model"):
-        runner = model if isinstance(model, (KerasRunner, TFLiteRunner)) else KerasRunner(model)
+        runner = model if isinstance(model, (KerasRunner, TFLiteRunner, EnsembleRunner)) else KerasRunner(model)
         if runner.input_shape != (FACE_SIZE, FACE_SIZE, 1) or runner.output_shape != (NUM_CLASSES,):
             raise ValueError(f"{name}: expected a (48, 48, 1) -> (7,) emotion model, got {runner.input_shape} -> {runner.output_shape}")
         self.runner = runner
@@ -105,17 +133,7 @@ class EmotionClassifier:
 
     @classmethod
     def from_path(cls, path: str | Path, weights: str | Path | None = None, **kwargs) -> "EmotionClassifier":
-        """A `.tflite` file runs on LiteRT; `.keras` and `.json` (+ weights) load through Keras."""
-        path = Path(path)
-        if path.suffix == ".tflite":
-            if not path.exists():
-                raise ModelFileError(f"{path}: model file not found")
-            try:
-                runner = TFLiteRunner(path)
-            except (ValueError, RuntimeError) as exc:
-                raise ModelFileError(f"{path}: not a loadable TFLite model ({exc})") from exc
-            return cls(runner, name=str(path), **kwargs)
-        return cls(load_model(path, weights), name=str(path), **kwargs)
+        return cls(make_runner(path, weights), name=str(path), **kwargs)
 
     def predict(self, faces) -> np.ndarray:
         """Probabilities (n, 7) in FER2013 order for n faces (see `to_face_batch` for inputs)."""

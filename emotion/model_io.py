@@ -8,9 +8,11 @@ inference runs in float32 and the accuracy loss is measured, not assumed (see mo
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -117,6 +119,8 @@ def load_model(path: str | Path, weights: str | Path | None = None):
     (`NAME.json` -> `NAME.weights.h5`).
     """
     path = Path(path)
+    if is_ensemble(path):
+        raise ModelFileError(f"{path}: an ensemble manifest runs through EmotionClassifier.from_path, not as one Keras model")
     _check_file(path, "model file")
     import keras  # imported here: TFLite inference must not pay for importing a Keras backend
 
@@ -135,6 +139,62 @@ def load_model(path: str | Path, weights: str | Path | None = None):
             raise ModelFileError(f"{path} + {weights}: cannot be loaded ({exc.__class__.__name__}: {exc})") from exc
         return model
     raise ModelFileError(f"{path}: unsupported model format; use a .keras file or a .json + .weights.h5 pair")
+
+
+ENSEMBLE_SUFFIX = ".ensemble.json"
+
+
+@dataclass(frozen=True)
+class EnsembleManifest:
+    """Several shipped model files mixed into one model by weights. A manifest instead of one
+    merged file, so that members already in `models/` are not stored twice."""
+
+    members: tuple[str, ...]  # paths relative to the manifest's folder
+    weights: tuple[float, ...]  # non-negative, summing to 1
+
+    def __post_init__(self):
+        if len(self.members) < 2 or len(self.members) != len(self.weights):
+            raise ValueError(f"an ensemble needs two or more members and one weight each, got {len(self.members)} "
+                             f"members and {len(self.weights)} weights")
+        if min(self.weights) < 0 or abs(sum(self.weights) - 1) > 1e-4:
+            raise ValueError(f"ensemble weights must be non-negative and sum to 1, got {list(self.weights)}")
+
+
+def is_ensemble(path: str | Path) -> bool:
+    return str(path).endswith(ENSEMBLE_SUFFIX)
+
+
+def read_ensemble(path: str | Path) -> tuple[EnsembleManifest, list[Path]]:
+    """The manifest and its members' resolved paths, each checked to exist."""
+    path = Path(path)
+    _check_file(path, "ensemble manifest")
+    try:
+        raw = json.loads(path.read_text())
+        manifest = EnsembleManifest(tuple(raw["members"]), tuple(float(w) for w in raw["weights"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"{path}: not a valid ensemble manifest ({exc.__class__.__name__}: {exc})") from exc
+    members = [path.parent / m for m in manifest.members]
+    for member in members:
+        _check_file(member, "ensemble member")
+    return manifest, members
+
+
+def write_ensemble(path: str | Path, members: list[str | Path], weights: list[float]) -> Path:
+    """Write a manifest whose member paths are relative to its own folder, so the folder can move."""
+    path = Path(path)
+    if not is_ensemble(path):
+        raise ValueError(f"{path}: an ensemble manifest's name must end in {ENSEMBLE_SUFFIX}")
+    for member in members:
+        _check_file(Path(member), "ensemble member")
+    total = float(sum(weights))
+    if total <= 0:
+        raise ValueError(f"ensemble weights must not all be zero, got {list(weights)}")
+    rel = [os.path.relpath(Path(m).resolve(), path.parent.resolve()) for m in members]
+    manifest = EnsembleManifest(tuple(rel), tuple(round(w / total, 6) for w in weights))
+    tmp = _atomic_target(path)
+    tmp.write_text(json.dumps({"members": list(manifest.members), "weights": list(manifest.weights)}, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
