@@ -109,7 +109,24 @@ def test_distillation_from_the_shipped_model(tmp_path):
     run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--out", out, "--name", "d",
               "--teacher", ROOT / "models" / "default.tflite", "--distill-alpha", "0.5")
     card = check_artefacts(out, "d", 1)
-    assert card["distillation"] == {"teacher": str(ROOT / "models" / "default.tflite"), "alpha": 0.5, "temperature": 2.0}
+    assert card["distillation"] == {"teacher": str(ROOT / "models" / "default.tflite"), "alpha": 0.5, "temperature": 2.0,
+                                    "once": False}
+
+
+def test_distillation_from_an_ensemble_scored_once(tmp_path):
+    from emotion.ensemble import main as ensemble
+
+    teacher = tmp_path / "teacher.ensemble.json"
+    assert ensemble([str(ROOT / "models" / "default.tflite"), str(ROOT / "models" / "seed.json"), "--out", str(teacher)]) == 0
+    data = write_tiny_fer(tmp_path / "fer", SIZES)
+    out = tmp_path / "out"
+    run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--out", out, "--name", "e",
+              "--teacher", teacher, "--teacher-once", "--work-dir", tmp_path / "work")
+    card = check_artefacts(out, "e", 1)
+    assert card["distillation"]["once"] is True
+    probs = np.load(tmp_path / "work" / "teacher_probs.teacher.ensemble.json.npy")
+    assert probs.shape == (7 * SIZES["Training"], 7)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
 
 
 def test_init_starts_from_a_trained_model_and_refuses_another_architecture(tmp_path):
