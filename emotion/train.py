@@ -108,8 +108,11 @@ class AugmentedFaces(keras.utils.PyDataset):
             if probs.shape == (len(self.split), NUM_CLASSES):
                 return probs
         faces = self.split.images[..., None].astype(np.float32)
-        chunks = [self.teacher.predict(faces[i : i + 512])
-                  for i in tqdm(range(0, len(faces), 512), desc="teacher", unit_scale=512, unit="face")]
+        chunks = []
+        with tqdm(total=len(faces), desc="teacher", unit="face") as bar:
+            for i in range(0, len(faces), 512):
+                chunks.append(self.teacher.predict(faces[i : i + 512]))
+                bar.update(len(chunks[-1]))
         probs = np.concatenate(chunks)
         if cache:
             np.save(cache, probs)
