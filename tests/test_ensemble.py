@@ -35,6 +35,13 @@ def test_front_ends_load_an_ensemble_like_one_model(pair, astronaut):
     assert len(faces) == 1 and faces[0].emotion == "happy"
 
 
+def test_shipped_ensemble_mixes_the_shipped_models(astronaut):
+    manifest = json.loads((MODELS / "accurate.ensemble.json").read_text())
+    assert manifest["members"] == ["default.tflite", "seed.json"] and sum(manifest["weights"]) == pytest.approx(1)
+    faces = analyze_image(astronaut, model=MODELS / "accurate.ensemble.json")
+    assert len(faces) == 1 and faces[0].emotion == "happy"
+
+
 def test_members_are_found_relative_to_the_manifest(pair, tmp_path):
     moved = tmp_path / "elsewhere"
     moved.mkdir()

@@ -1,4 +1,4 @@
-"""The shipped default and seed models on the real FER2013 PrivateTest split (needs ../shared/datasets)."""
+"""The shipped default, ensemble and seed models on the real FER2013 PrivateTest split (needs ../shared/datasets)."""
 
 import json
 
@@ -39,6 +39,14 @@ def test_shipped_model_scores_what_its_model_card_says(private_test, private_acc
 def test_shipped_seed_model_scores_what_its_model_card_says(private_test):
     claimed = json.loads((ROOT / "models" / "seed.metrics.json").read_text())["scores"]["PrivateTest+flip"]["accuracy"]
     assert accuracy("seed.json", private_test) == pytest.approx(claimed, abs=0.003)  # float16 weights on disk
+
+
+def test_shipped_ensemble_scores_what_its_model_card_says_and_beats_the_default(private_test, private_accuracy):
+    card = json.loads((ROOT / "models" / "accurate.metrics.json").read_text())
+    claimed = card["scores"]["PrivateTest+flip"]["accuracy"]
+    ensemble = accuracy("accurate.ensemble.json", private_test)
+    assert ensemble == pytest.approx(claimed, abs=0.001)
+    assert ensemble > private_accuracy
 
 
 def test_shipped_model_reaches_the_68_percent_target(private_accuracy):
