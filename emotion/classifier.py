@@ -96,7 +96,7 @@ class EnsembleRunner:
         self.input_shape, self.output_shape = runners[0].input_shape, runners[0].output_shape
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return sum(w * runner(x) for runner, w in zip(self.runners, self.weights) if w)
+        return sum(w * runner(x) for runner, w in zip(self.runners, self.weights))
 
 
 def make_runner(path: str | Path, weights: str | Path | None = None):
@@ -105,7 +105,8 @@ def make_runner(path: str | Path, weights: str | Path | None = None):
     path = Path(path)
     if is_ensemble(path):
         manifest, members = read_ensemble(path)
-        return EnsembleRunner([make_runner(m) for m in members], list(manifest.weights))
+        used = [(m, w) for m, w in zip(members, manifest.weights) if w > 0]  # a zero weight is never loaded
+        return EnsembleRunner([make_runner(m) for m, _ in used], [w for _, w in used])
     if path.suffix == ".tflite":
         if not path.exists():
             raise ModelFileError(f"{path}: model file not found")

@@ -47,21 +47,20 @@ def build_ensemble(members: list[str], out: Path, weights: list[float] | str, da
     from . import charts
     from .classifier import EmotionClassifier
     from .metrics import format_score, score_split
-    from .model_io import write_ensemble
+    from .model_io import ENSEMBLE_SUFFIX, write_ensemble, write_json_atomic
 
-    stem = out.name[: -len(".ensemble.json")] if out.name.endswith(".ensemble.json") else out.stem
+    stem = out.name[: -len(ENSEMBLE_SUFFIX)] if out.name.endswith(ENSEMBLE_SUFFIX) else out.stem
     card: dict = {"name": stem, "members": [str(m) for m in members]}
     fer = None
     if data:
         from .data import load_fer2013
 
         fer = load_fer2013(data)
-        public = []
-        for member in members:
-            probs = EmotionClassifier.from_path(member, flip_tta=True).predict(fer.val.images[..., None].astype(np.float32))
-            public.append(probs)
-            print(f"member {member}: PublicTest {(probs.argmax(1) == fer.val.labels).mean() * 100:.2f}% (flip TTA)")
+        faces = fer.val.images[..., None].astype(np.float32)
+        public = [EmotionClassifier.from_path(m, flip_tta=True).predict(faces) for m in members]
         card["member_public_test"] = [float((p.argmax(1) == fer.val.labels).mean()) for p in public]
+        for member, acc in zip(members, card["member_public_test"]):
+            print(f"member {member}: PublicTest {acc * 100:.2f}% (flip TTA)")
     if weights == "auto":
         if fer is None:
             raise ValueError("--weights auto needs --data: the weights are chosen on PublicTest")
@@ -80,10 +79,7 @@ def build_ensemble(members: list[str], out: Path, weights: list[float] | str, da
             np.array(private.confusion), f"{stem}: PrivateTest {private.accuracy * 100:.1f}% (flip TTA)"),
             out.with_name(f"{stem}.confusion_matrix.png"))
         card.update(data=fer.source, scores={f"{k}+flip": v.to_dict() for k, v in scores.items()}, confusion=png.name)
-        metrics = out.with_name(f"{stem}.metrics.json")
-        tmp = metrics.with_name(f".{metrics.name}.tmp")
-        tmp.write_text(json.dumps(card, indent=2))
-        tmp.replace(metrics)
+        write_json_atomic(out.with_name(f"{stem}.metrics.json"), card)
     print(f"wrote {manifest}")
     return card
 

@@ -51,6 +51,18 @@ def _atomic_target(path: Path) -> Path:
     return Path(tmp)
 
 
+def write_json_atomic(path: str | Path, data) -> Path:
+    """Write JSON so that a reader never sees half a file (model cards, manifests)."""
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def save_keras(model, path: str | Path, float16: bool = True) -> Path:
     """Save an inference-only `.keras` file (no optimizer state), atomically."""
     path = Path(path)
@@ -191,10 +203,7 @@ def write_ensemble(path: str | Path, members: list[str | Path], weights: list[fl
         raise ValueError(f"ensemble weights must not all be zero, got {list(weights)}")
     rel = [os.path.relpath(Path(m).resolve(), path.parent.resolve()) for m in members]
     manifest = EnsembleManifest(tuple(rel), tuple(round(w / total, 6) for w in weights))
-    tmp = _atomic_target(path)
-    tmp.write_text(json.dumps({"members": list(manifest.members), "weights": list(manifest.weights)}, indent=2) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_json_atomic(path, {"members": list(manifest.members), "weights": list(manifest.weights)})
 
 
 QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 import platform
@@ -30,7 +29,7 @@ from .classifier import EmotionClassifier
 from .data import DatasetError, FerSplit, load_fer2013
 from .labels import NUM_CLASSES
 from .metrics import format_score, score_split
-from .model_io import ModelFileError, export_tflite, load_model, save_json_pair, save_keras
+from .model_io import ModelFileError, export_tflite, load_model, save_json_pair, save_keras, write_json_atomic
 from .progress import TqdmProgress
 
 
@@ -92,10 +91,9 @@ class AugmentedFaces(keras.utils.PyDataset):
                  distill: Distillation | None = None, cache_dir: Path | None = None):
         super().__init__()
         self.split, self.batch_size, self.augment, self.distill = split, batch_size, augment, distill
-        self.teacher = EmotionClassifier.from_path(distill.teacher, flip_tta=True) if distill else None
-        self.teacher_probs = None
-        if distill and distill.once:
-            self.teacher_probs = self._teacher_once(cache_dir)
+        once = bool(distill and distill.once)
+        self.teacher_probs = self._teacher_once(cache_dir) if once else None
+        self.teacher = EmotionClassifier.from_path(distill.teacher, flip_tta=True) if distill and not once else None
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(split))
 
@@ -107,11 +105,12 @@ class AugmentedFaces(keras.utils.PyDataset):
             probs = np.load(cache)
             if probs.shape == (len(self.split), NUM_CLASSES):
                 return probs
+        teacher = EmotionClassifier.from_path(self.distill.teacher, flip_tta=True)
         faces = self.split.images[..., None].astype(np.float32)
         chunks = []
         with tqdm(total=len(faces), desc="teacher", unit="face") as bar:
             for i in range(0, len(faces), 512):
-                chunks.append(self.teacher.predict(faces[i : i + 512]))
+                chunks.append(teacher.predict(faces[i : i + 512]))
                 bar.update(len(chunks[-1]))
         probs = np.concatenate(chunks)
         if cache:
@@ -165,12 +164,6 @@ def _read_history(history_csv: Path) -> dict[str, list[float]]:
     with history_csv.open() as fh:
         rows = list(csv.DictReader(fh))
     return {k: [float(r[k]) for r in rows] for k in (rows[0].keys() if rows else []) if k != "epoch"}
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    tmp.replace(path)
 
 
 def start_from(model, init: str | Path) -> None:
@@ -275,7 +268,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
         "files": {k: Path(v).name for k, v in written.items()},
     }
     written["metrics"] = out / f"{name}.metrics.json"
-    _write_json_atomic(written["metrics"], card)
+    write_json_atomic(written["metrics"], card)
     print("wrote " + ", ".join(str(p) for p in written.values()))
     return card
 
