@@ -33,14 +33,12 @@ import json, statistics, sys, time
 import numpy as np
 import keras
 from emotion import nets
-from emotion.train import RECIPES, _optimizer
+from emotion.train import RECIPES, compile_for
 
 arch, batches, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 recipe = RECIPES[arch]
 model = nets.build(arch)
-model.compile(optimizer=_optimizer(recipe, batches),
-              loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
-              jit_compile=recipe.jit_compile)
+compile_for(model, recipe, batches)
 rng = np.random.default_rng(0)
 n = recipe.batch_size * batches
 x = rng.integers(0, 256, (n, 48, 48, 1)).astype("float32")

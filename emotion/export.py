@@ -3,7 +3,10 @@
 app and the batch command run on. int8 calibrates on 500 training faces from --data.
 
 Also prints how much the conversion changed the probabilities on random faces; the accuracy of
-the exported file is measured by `python -m emotion.evaluate --model FILE.tflite`.
+the exported file is measured by `python -m emotion.evaluate --model FILE.tflite`. With `--card
+NAME.metrics.json --data FER2013` the export's flip-TTA scores go into that model card, which is
+how a model trained under JAX or PyTorch (no TFLite converter there) gets the numbers that
+training under TensorFlow writes itself.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import load_fer2013
 from .model_io import QUANTIZATIONS
 
 
@@ -23,15 +27,16 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, help="default: the model's path with .tflite")
     p.add_argument("--float32", action="store_true", help="keep float32 weights (same as --quantize float32)")
     p.add_argument("--quantize", choices=QUANTIZATIONS, help="default: float16")
-    p.add_argument("--data", help="FER2013 (folder, .tar.xz or .csv) to calibrate int8 on")
+    p.add_argument("--data", help="FER2013 (folder, .tar.xz or .csv): int8 calibration and --card scores")
+    p.add_argument("--card", type=Path, help="a training run's NAME.metrics.json to add the export's scores to (needs --data)")
     args = p.parse_args(argv)
+    if args.card and not (args.data and args.card.exists()):
+        raise SystemExit(f"error: --card {args.card}: needs --data and an existing model card")
     quantize = args.quantize or ("float32" if args.float32 else "float16")
     representative = None
     if quantize == "int8":
         if not args.data:
             raise SystemExit("error: --quantize int8 needs --data (faces to calibrate the activation ranges on)")
-        from .data import load_fer2013
-
         train = load_fer2013(args.data).train
         pick = np.random.default_rng(0).choice(len(train), 500, replace=False)
         representative = train.images[pick][..., None].astype(np.float32)
@@ -48,7 +53,26 @@ def main(argv=None) -> int:
     x = np.random.default_rng(0).integers(0, 256, (64, 48, 48, 1)).astype(np.float32)
     diff = np.abs(EmotionClassifier(model).predict(x) - EmotionClassifier.from_path(out).predict(x)).max()
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB); largest probability change on 64 random faces: {diff:.5f}")
+    if args.card:
+        _add_to_card(args.card, out, args.data)
     return 0
+
+
+def _add_to_card(card_path: Path, tflite: Path, data: str) -> None:
+    import json
+
+    from .metrics import format_score
+    from .model_io import write_json_atomic
+    from .train import score_export
+
+    card = json.loads(card_path.read_text())
+    scores = score_export(tflite, load_fer2013(data))
+    for score in scores.values():
+        print(format_score(score, " (exported .tflite, flip TTA)"))
+    card["scores"].update({k: v.to_dict() for k, v in scores.items()})
+    card["files"]["tflite"] = tflite.name
+    write_json_atomic(card_path, card)
+    print(f"added the export's scores to {card_path}")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,23 @@ def _optimizer(recipe: Recipe, steps_per_epoch: int):
     return opt
 
 
+def compile_for(model, recipe: Recipe, steps_per_epoch: int) -> None:
+    """Optimizer, loss and jit setting of a recipe: shared with benchmarks/train_speed.py, so
+    that the benchmark times exactly what training runs."""
+    model.compile(optimizer=_optimizer(recipe, steps_per_epoch),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+                  metrics=["accuracy"], jit_compile=recipe.jit_compile)
+
+
+def score_export(tflite: str | Path, splits) -> dict:
+    """The exported file's flip-TTA scores on PublicTest and PrivateTest: the numbers of the
+    shipped inference path. Called by training under TensorFlow and, for models trained under
+    another backend, by `python -m emotion.export --card`."""
+    lite = EmotionClassifier.from_path(tflite, flip_tta=True)
+    return {f"{name}+flip (tflite)": score_split(name, split.labels, lite.predict(split.images[..., None].astype(np.float32)))
+            for name, split in (("PublicTest", splits.val), ("PrivateTest", splits.test))}
+
+
 def _best_so_far(history_csv: Path) -> float | None:
     if not history_csv.exists():
         return None
@@ -194,9 +211,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
     model = nets.build(recipe.arch)
     if init:  # on a resume BackupAndRestore overwrites these with the checkpoint's weights
         start_from(model, init)
-    model.compile(optimizer=_optimizer(recipe, len(train_data)),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
-                  metrics=["accuracy"], jit_compile=recipe.jit_compile)
+    compile_for(model, recipe, len(train_data))
     history_csv = work_dir / "history.csv"
     best_path = work_dir / "best.keras"
     backup = work_dir / "backup"
@@ -237,12 +252,11 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
     if "tflite" in formats:
         if keras.backend.backend() == "tensorflow":
             written["tflite"] = export_tflite(best, out / f"{name}.tflite", float16=float16)
-            lite = EmotionClassifier.from_path(written["tflite"], flip_tta=True)
-            for split_name, split in (("PublicTest", splits.val), ("PrivateTest", splits.test)):
-                scores[f"{split_name}+flip (tflite)"] = score_split(split_name, split.labels, lite.predict(split.images[..., None].astype(np.float32)))
+            scores.update(score_export(written["tflite"], splits))
             print(format_score(scores["PrivateTest+flip (tflite)"], " (exported .tflite, flip TTA)"))
         else:
-            print(f"note: no .tflite under the {keras.backend.backend()} backend; run python -m emotion.export under TensorFlow")
+            print(f"note: no .tflite under the {keras.backend.backend()} backend; under TensorFlow run "
+                  f"python -m emotion.export {out / name}.keras --data DATA --card {out / name}.metrics.json")
     written["history"] = out / f"{name}.history.csv"
     written["history"].write_text(history_csv.read_text())
     written["curves"] = charts.save_figure(charts.training_curves(history, f"{name} ({recipe.arch})"), out / f"{name}.training_curves.png")

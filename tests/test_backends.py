@@ -46,3 +46,16 @@ def test_model_trained_under_another_backend_loads_under_tensorflow(tmp_path, ba
     assert keras.backend.backend() == "tensorflow"
     under_tf = load_model(out / "j.keras").predict_on_batch(x)
     np.testing.assert_allclose(under_tf, np.load(tmp_path / "other.npy"), atol=1e-4)
+
+    # No TFLite converter outside TensorFlow: the export under TensorFlow completes the model card.
+    card_path = out / "j.metrics.json"
+    assert "PrivateTest+flip (tflite)" not in json.loads(card_path.read_text())["scores"]
+    env_tf = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    proc = subprocess.run([sys.executable, "-m", "emotion.export", str(out / "j.keras"), "--data", str(data),
+                           "--card", str(card_path)], cwd=ROOT, env=env_tf, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    card = json.loads(card_path.read_text())
+    assert set(card["scores"]) == {"PublicTest", "PrivateTest", "PublicTest+flip", "PrivateTest+flip",
+                                   "PublicTest+flip (tflite)", "PrivateTest+flip (tflite)"}
+    assert card["files"]["tflite"] == "j.tflite" and (out / "j.tflite").stat().st_size > 0
+    assert card["scores"]["PrivateTest+flip (tflite)"]["n"] == card["scores"]["PrivateTest"]["n"] == 14  # 2 a class
