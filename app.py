@@ -11,7 +11,6 @@ and `batch.process_video`; it has no analysis logic of its own.
 from __future__ import annotations
 
 import argparse
-import csv
 import atexit
 import os
 import shutil
@@ -24,10 +23,10 @@ from pathlib import Path
 import gradio as gr
 
 from batch import process_video
-from emotion import EMOTIONS, EmotionAnalyzer, ImageInputError, annotate, charts, load_image
-from emotion.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
-from emotion.live import LiveSession
-from emotion.video_io import VideoError
+from emotion import EMOTIONS, EmotionAnalyzer, EmotionError, ImageInputError, LiveSession, annotate, load_image
+from emotion.draw import charts
+from emotion.draw.annotate import numbered
+from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 
 AUTH_ENV = "EMOTION_APP_AUTH"
 TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
@@ -36,10 +35,10 @@ EVENT_HEADERS = ["face", "kind", "onset s", "apex s", "offset s", "duration s", 
 JOB_MAX_AGE_S = 3600
 
 
-def face_table(faces, ids=None) -> list[list]:
-    ids = ids or list(range(1, len(faces) + 1))
-    return [[f"#{i}", f.emotion, round(f.confidence, 3), *f.box, *[round(float(p), 3) for p in f.probabilities]]
-            for i, f in zip(ids, faces)]
+def face_table(faces) -> list[list]:
+    """One row per face (faces carry their id: tracked in live, numbered in stills)."""
+    return [[f"#{f.face_id}", f.emotion, round(f.confidence, 3), *f.box, *[round(float(p), 3) for p in f.probabilities]]
+            for f in faces]
 
 
 def action_table(actions: dict) -> list[list]:
@@ -83,19 +82,23 @@ class Handlers:
         # Live and video analysis also measure facial actions (landmarks, ~3 ms per face).
         self.motion_analyzer = analyzer.with_actions(actions)
 
-    def image(self, image):
+    def _faces(self, image):
+        """The uploaded image and its numbered faces, or a message the user sees."""
         if image is None:
             raise gr.Error("Upload, paste or take a picture first.")
         try:
             rgb = load_image(image, name=Path(image).name if isinstance(image, str) else "uploaded image")
         except ImageInputError as exc:
             raise gr.Error(str(exc)) from exc
-        faces = self.analyzer.analyze(rgb)
-        annotated = annotate(rgb, faces, list(range(1, len(faces) + 1)))
-        return annotated, charts.faces_figure(faces), face_table(faces), [f.as_dict() for f in faces]
+        return rgb, numbered(self.analyzer.analyze(rgb))
+
+    def image(self, image):
+        rgb, faces = self._faces(image)
+        return annotate(rgb, faces), charts.faces_figure(faces), face_table(faces), [f.as_dict() for f in faces]
 
     def image_api(self, image):
-        return self.image(image)[3]
+        """JSON only: no annotated picture or figure is drawn for an API call."""
+        return [f.as_dict() for f in self._faces(image)[1]]
 
     def live(self, frame, session):
         session = session or LiveSession()
@@ -105,7 +108,7 @@ class Handlers:
         largest = max(range(len(out.faces)), key=lambda i: out.faces[i].box[2] * out.faces[i].box[3], default=None)
         label = {} if largest is None else {e: float(p) for e, p in zip(EMOTIONS, out.faces[largest].probabilities)}
         status = f"{out.fps:.1f} frames/s · {len(out.faces)} face(s)"
-        return (out.annotated, label, face_table(out.faces, out.face_ids), status, action_table(out.actions),
+        return (out.annotated, label, face_table(out.faces), status, action_table(out.actions),
                 event_table(out.events), session)
 
     def video(self, path, stride=1, progress=gr.Progress(track_tqdm=True)):
@@ -116,14 +119,12 @@ class Handlers:
         try:
             result = process_video(path, job, self.motion_analyzer, stride=max(1, int(stride or 1)), progress=True,
                                    actions=self.actions)
-        except (VideoError, ValueError) as exc:
+        except (EmotionError, ValueError) as exc:
             shutil.rmtree(job, ignore_errors=True)
             raise gr.Error(str(exc).replace(str(Path(path).parent) + "/", "")) from exc
         o = result.outputs
-        with open(o.events, newline="") as fh:
-            events = [[f"#{r['face_id']}", r["kind"], r["onset_s"], r["apex_s"], r["offset_s"], r["duration_s"],
-                       r["regions"], r["emotion"], r["magnitude"]] for r in csv.DictReader(fh)]
-        return str(o.video), str(o.chart), result.summary, [str(o.timeline), str(o.events), str(o.video)], events
+        return (str(o.video), str(o.chart), result.summary, [str(o.timeline), str(o.events), str(o.video)],
+                event_table(result.events))
 
     def video_api(self, path, stride=1):
         video, _chart, summary, files, _events = self.video(path, stride, progress=gr.Progress())
@@ -226,12 +227,14 @@ def parse_args(argv=None):
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """USER:PASS from --auth, else from the environment variable; the error names the source."""
+    source = "--auth" if value else AUTH_ENV
     value = value or os.environ.get(AUTH_ENV)
     if not value:
         return None
     user, sep, password = value.partition(":")
     if not sep or not user or not password:
-        raise SystemExit(f"error: credentials must look like USER:PASS (got {'--auth' if value else AUTH_ENV})")
+        raise SystemExit(f"error: credentials from {source} must look like USER:PASS")
     return user, password
 
 

@@ -29,9 +29,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from emotion.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+from emotion.errors import UsageError, command
+from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 
-from .runner import Options, default_out_dir, env_threads_for, run
+from .jobs import Options
+from .runner import default_out_dir, env_threads_for, run
 
 
 def parse(argv=None):
@@ -56,15 +58,14 @@ def parse(argv=None):
     return p.parse_args(argv)
 
 
+@command
 def main(argv=None) -> int:
     args = parse(argv)
     if args.stride < 1 or args.workers < 1:
-        print("error: --stride and --workers must be at least 1", file=sys.stderr)
-        return 2
+        raise UsageError("--stride and --workers must be at least 1")
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
-        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import csv
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from emotion.actions import ACTION_NAMES, MEASURE_NAMES, POSE_NAMES
-from emotion.events import EVENT_COLUMNS
-from emotion.labels import EMOTIONS
-from emotion.motion import MOTION_NAMES
-
-SMOOTH_COLUMNS = [f"smooth_{e}" for e in EMOTIONS]
-CSV_COLUMNS = ["video", "frame", "time_s", "face_id", "x", "y", "w", "h", "det_score", *EMOTIONS, "emotion", "confidence",
-               *SMOOTH_COLUMNS, *ACTION_NAMES, *MOTION_NAMES, *POSE_NAMES]
-EVENTS_COLUMNS = ["video", *EVENT_COLUMNS]
-NO_FACE = "no_face"
-_FACE_ID = CSV_COLUMNS.index("face_id")
-_EMOTION = CSV_COLUMNS.index("emotion")
-_FIRST_ACTION = CSV_COLUMNS.index(ACTION_NAMES[0])
-
+from emotion.io.files import partial_path, publish
+from emotion.labels import (ACTION_NAMES, EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, MEASURE_NAMES, MOTION_NAMES,
+                            NO_FACE, POSE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
 
 @dataclass(frozen=True)
 class OutputPaths:
@@ -47,17 +34,25 @@ class OutputPaths:
         return all(p.exists() and p.stat().st_size > 0 for p in self.required(with_video))
 
 
-def temporary(path: Path) -> Path:
-    """Hidden name in the same folder (so the final rename is atomic), keeping the extension."""
-    return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
-
-
-def publish(tmp: Path, final: Path) -> None:
-    os.replace(tmp, final)
-
-
 def _num(value: float, digits: int) -> str:
     return "" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+def timeline_row(video: str, index: int, time_s: float, tracked=None) -> dict[str, str]:
+    """One NAME.timeline.csv row: a tracked face, or (tracked=None) a frame without a face."""
+    row = {"video": video, "frame": index, "time_s": f"{time_s:.3f}"}
+    if tracked is None:
+        return {**row, "emotion": NO_FACE}
+    face = tracked.face
+    x, y, w, h = face.box
+    measures, motion = tracked.measures, tracked.motion
+    return {**row, "face_id": tracked.face_id, "x": x, "y": y, "w": w, "h": h, "det_score": f"{face.det_score:.3f}",
+            **{e: f"{p:.4f}" for e, p in zip(EMOTIONS, face.probabilities)},
+            "emotion": face.emotion, "confidence": f"{face.confidence:.4f}",
+            **{c: f"{p:.4f}" for c, p in zip(SMOOTH_COLUMNS, tracked.smoothed)},
+            **{n: _num(v, 5) for n, v in zip(ACTION_NAMES, measures[: len(ACTION_NAMES)])},
+            **{n: _num(v, 3) for n, v in zip(MOTION_NAMES, motion)},
+            **{n: _num(v, 2) for n, v in zip(POSE_NAMES, measures[len(ACTION_NAMES):])}}
 
 
 class TimelineWriter:
@@ -67,43 +62,29 @@ class TimelineWriter:
 
     def __init__(self, final: Path, video_name: str):
         self.final, self.video_name = final, video_name
-        self.draft = final.with_name(f".{final.stem}.{os.getpid()}.partial.draft{final.suffix}")
-        self.tmp = temporary(final)
+        self.draft = partial_path(final, kind="draft")
+        self.tmp = partial_path(final)
         self._fh = self.draft.open("w", newline="")
-        self._csv = csv.writer(self._fh)
-        self._csv.writerow(CSV_COLUMNS)
+        self._csv = csv.DictWriter(self._fh, TIMELINE_COLUMNS)
+        self._csv.writeheader()
 
-    def frame(self, index: int, time_s: float, faces, face_ids, signals=None) -> None:
-        t = f"{time_s:.3f}"
-        if not faces:
-            row = [self.video_name, index, t] + [""] * (len(CSV_COLUMNS) - 3)
-            row[_EMOTION] = NO_FACE
-            self._csv.writerow(row)
-            return
-        for k, (face, face_id) in enumerate(zip(faces, face_ids)):
-            x, y, w, h = face.box
-            sig = signals[k] if signals else None
-            smooth = [f"{p:.4f}" for p in sig.smoothed] if sig else [""] * len(EMOTIONS)
-            measures = sig.measures if sig is not None else np.full(len(MEASURE_NAMES), np.nan)
-            motion = sig.motion if sig is not None else np.full(len(MOTION_NAMES), np.nan)
-            self._csv.writerow([self.video_name, index, t, face_id, x, y, w, h, f"{face.det_score:.3f}",
-                                *[f"{p:.4f}" for p in face.probabilities], face.emotion, f"{face.confidence:.4f}",
-                                *smooth, *[_num(v, 5) for v in measures[: len(ACTION_NAMES)]],
-                                *[_num(v, 3) for v in motion], *[_num(v, 2) for v in measures[len(ACTION_NAMES) :]]])
+    def frame(self, index: int, time_s: float, tracked: list) -> None:
+        """Rows for one analysed frame: one per tracked face, or one `no_face` row."""
+        for face in tracked or [None]:
+            self._csv.writerow(timeline_row(self.video_name, index, time_s, face))
 
     def publish(self, baselines: dict[int, np.ndarray] | None = None) -> None:
         """`baselines`: per face id, the MEASURE_NAMES medians to subtract from the actions."""
         self._fh.close()
         with self.draft.open(newline="") as src, self.tmp.open("w", newline="") as dst:
-            reader, writer = csv.reader(src), csv.writer(dst)
-            writer.writerow(next(reader))
+            reader, writer = csv.DictReader(src), csv.DictWriter(dst, TIMELINE_COLUMNS)
+            writer.writeheader()
             for row in reader:
-                base = (baselines or {}).get(int(row[_FACE_ID])) if row[_FACE_ID] else None
+                base = (baselines or {}).get(int(row["face_id"])) if row["face_id"] else None
                 if base is not None:
-                    for k in range(len(ACTION_NAMES)):
-                        cell = row[_FIRST_ACTION + k]
-                        if cell and np.isfinite(base[k]):
-                            row[_FIRST_ACTION + k] = f"{float(cell) - base[k]:.4f}"
+                    for name, value in zip(ACTION_NAMES, base):
+                        if row[name] and np.isfinite(value):
+                            row[name] = f"{float(row[name]) - value:.4f}"
                 writer.writerow(row)
         self.draft.unlink()
         publish(self.tmp, self.final)
@@ -114,14 +95,14 @@ class TimelineWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-def write_events(final: Path, video_name: str, events) -> None:
-    tmp = temporary(final)
+def write_events(final: Path, video_name: str, events) -> Path:
+    tmp = partial_path(final)
     with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, EVENTS_COLUMNS)
+        writer = csv.DictWriter(fh, EVENTS_CSV_COLUMNS)
         writer.writeheader()
         for event in events:
             writer.writerow({"video": video_name, **event.as_row()})
-    publish(tmp, final)
+    return publish(tmp, final)
 
 
 class SummaryBuilder:
@@ -132,12 +113,13 @@ class SummaryBuilder:
         self.no_face_frames = 0
         self.faces: dict[int, dict] = {}
 
-    def add(self, time_s: float, faces, face_ids) -> None:
+    def add(self, time_s: float, tracked) -> None:
         self.frames += 1
-        if not faces:
+        if not tracked:
             self.no_face_frames += 1
-        for face, face_id in zip(faces, face_ids):
-            s = self.faces.setdefault(face_id, {"first_s": time_s, "last_s": time_s, "frames": 0,
+        for t in tracked:
+            face = t.face
+            s = self.faces.setdefault(t.face_id, {"first_s": time_s, "last_s": time_s, "frames": 0,
                                                 "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS))})
             s["last_s"] = time_s
             s["frames"] += 1
@@ -160,7 +142,7 @@ class SummaryBuilder:
                 "action_baseline": None if base is None else {n: (round(float(v), 5) if np.isfinite(v) else None)
                                                                for n, v in zip(MEASURE_NAMES, base)},
                 "action_baseline_from": (baseline_sources or {}).get(face_id),
-                "events": {k: sum(e.kind == k for e in own) for k in ("micro", "movement", "episode")},
+                "events": {k: sum(e.kind == k for e in own) for k in EVENT_KINDS},
             }
         return {
             "video": video, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
@@ -169,9 +151,3 @@ class SummaryBuilder:
             "share_of_frames_without_face": round(self.no_face_frames / self.frames, 4) if self.frames else None,
             "faces": faces, "events": len(events), "processing_seconds": round(seconds, 2),
         }
-
-
-def write_json(final: Path, data: dict) -> None:
-    tmp = temporary(final)
-    tmp.write_text(json.dumps(data, indent=2))
-    publish(tmp, final)

@@ -3,7 +3,7 @@
 Why tasks and not a home-made pool: Ray already schedules across machines, restarts dead
 workers and retries the tasks they were running (`max_retries` counts only system failures:
 a worker process or node that dies). A video that fails for its own reasons never raises here
-(`runner._one` turns it into a `failed` index row), so it is reported once, never retried.
+(`jobs.run_one` turns it into a `failed` index row), so it is reported once, never retried.
 Worker processes are reused between tasks and `emotion.cache` keeps their models loaded, so
 each worker loads the model once.
 
@@ -18,26 +18,28 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from emotion.errors import UsageError
+from emotion.io.model_files import PROJECT_ROOT
+
+from .jobs import Options, failed_row, run_one
+
 MAX_RETRIES = 2  # a video whose worker dies three times is reported as failed
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def process_one(video: str, out_dir: str, options) -> dict:
+def process_one(video: str, out_dir: str, options: Options) -> dict:
     """Runs on a Ray worker: one video, one index row (never raises for a bad video)."""
-    from .runner import _one
-
-    return _one(Path(video), Path(out_dir), options, progress=False)
+    return run_one(Path(video), Path(out_dir), options, progress=False)
 
 
 def _import_ray():
     try:
         import ray
     except ImportError as exc:
-        raise SystemExit("error: --engine ray needs Ray: pip install -r requirements-ray.txt") from exc
+        raise UsageError("--engine ray needs Ray: pip install -r requirements-ray.txt") from exc
     return ray
 
 
-def run_on_ray(jobs: list[tuple[Path, Path]], options, record: Callable[[dict], None], failed_row: Callable) -> None:
+def run_on_ray(jobs: list[tuple[Path, Path]], options: Options, record: Callable[[dict], None]) -> None:
     """`jobs`: (video, its output folder). Each finished video's row goes to `record` as soon
     as it is done, so progress and index.csv follow the cluster."""
     ray = _import_ray()

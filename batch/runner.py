@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import os
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -14,26 +13,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .outputs import OutputPaths, publish, temporary
+from emotion.io.files import partial_path, publish, remove_partials
+
+from .jobs import INDEX_COLUMNS, Options, run_one
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
-INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
-                 "summary", "chart"]
-
-
-@dataclass(frozen=True)
-class Options:
-    out_dir: Path
-    stride: int = 1
-    detector: str = "blazeface"
-    model: str | None = None
-    overwrite: bool = False
-    write_video: bool = True
-    actions: bool = True
-    workers: int = 1
-    engine: str = "local"  # local | ray
-    ray_address: str | None = None
-    quiet: bool = False
 
 
 @dataclass
@@ -77,41 +61,8 @@ def out_dir_for(video: Path, inputs: list[Path], out_dir: Path) -> Path:
     return out_dir
 
 
-def _row(video: Path, status: str, reason: str = "", outputs: OutputPaths | None = None, summary: dict | None = None,
-         seconds: float | None = None, with_video: bool = True) -> dict:
-    summary = summary or {}
-    return {"input": str(video), "status": status, "reason": reason, "duration_s": summary.get("duration_s", ""),
-            "frames_analysed": summary.get("frames_analysed", ""), "seconds": "" if seconds is None else round(seconds, 2),
-            "video": str(outputs.video) if outputs and with_video and status != "failed" else "",
-            "timeline": str(outputs.timeline) if outputs and status != "failed" else "",
-            "events": str(outputs.events) if outputs and status != "failed" else "",
-            "summary": str(outputs.summary) if outputs and status != "failed" else "",
-            "chart": str(outputs.chart) if outputs and status != "failed" else ""}
-
-
-def _one(video: Path, out_dir: Path, options: Options, progress: bool) -> dict:
-    """Runs in the main process or a worker; returns an index row, never raises for a bad video."""
-    from emotion import EmotionAnalyzer
-
-    from .video import process_video
-
-    started = time.perf_counter()
-    try:
-        analyzer = EmotionAnalyzer(options.detector, options.model)  # cached per process
-        result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
-                               overwrite=options.overwrite, progress=progress, actions=options.actions)
-        status = "skipped" if result.skipped else "ok"
-        reason = "outputs already complete (use --overwrite to redo)" if result.skipped else ""
-        return _row(video, status, reason, result.outputs, result.summary, time.perf_counter() - started, options.write_video)
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # one bad video must never stop the batch
-        reason = str(exc) if str(video) in str(exc) or video.name in str(exc) else f"{video.name}: {exc}"
-        return _row(video, "failed", f"{exc.__class__.__name__}: {reason}".replace("\n", " "), seconds=time.perf_counter() - started)
-
-
 def write_index(path: Path, rows: list[dict]) -> None:
-    tmp = temporary(path)
+    tmp = partial_path(path)
     with tmp.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=INDEX_COLUMNS)
         writer.writeheader()
@@ -122,8 +73,7 @@ def write_index(path: Path, rows: list[dict]) -> None:
 def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunReport:
     videos = find_videos(inputs, recursive)
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in options.out_dir.rglob(".*.partial.*"):  # left by a run that was killed
-        stale.unlink(missing_ok=True)
+    remove_partials(options.out_dir)  # left by a run that was killed
     index = options.out_dir / "index.csv"
     report = RunReport()
     bar = tqdm(total=len(videos), desc="videos", unit="video", disable=options.quiet)
@@ -140,16 +90,15 @@ def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunRep
             from .ray_engine import run_on_ray
 
             jobs = [(v, out_dir_for(v, inputs, options.out_dir)) for v in videos]
-            run_on_ray(jobs, options, record, lambda video, reason: _row(video, "failed", reason))
-            for stale in options.out_dir.rglob(".*.partial.*"):  # of workers that died mid-video
-                stale.unlink(missing_ok=True)
+            run_on_ray(jobs, options, record)
+            remove_partials(options.out_dir)  # of workers that died mid-video
         elif options.workers <= 1 or len(videos) <= 1:
             for video in videos:
-                record(_one(video, out_dir_for(video, inputs, options.out_dir), options, progress=not options.quiet))
+                record(run_one(video, out_dir_for(video, inputs, options.out_dir), options, progress=not options.quiet))
         else:
             # Spawned (not forked) workers: TensorFlow is not fork-safe. Each loads the model once.
             with ProcessPoolExecutor(options.workers, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(_one, v, out_dir_for(v, inputs, options.out_dir), options, False) for v in videos]
+                futures = [pool.submit(run_one, v, out_dir_for(v, inputs, options.out_dir), options, False) for v in videos]
                 for future in as_completed(futures):
                     record(future.result())
     finally:
@@ -159,6 +108,6 @@ def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunRep
 
 def env_threads_for(workers: int) -> None:
     """Split the cores between worker processes instead of letting each grab all of them
-    (read by emotion.runtime, which runs the detector and the CNN; spawned workers inherit it)."""
+    (read by emotion.inference.runtime, which runs the detector and the CNN; spawned workers inherit it)."""
     if workers > 1:
         os.environ.setdefault("EMOTION_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))

@@ -1,26 +1,33 @@
-"""process_video: one recorded video in, its annotated video, CSV timeline, summary and chart out.
+"""process_video: one recorded video in, its annotated video, CSV timeline, events, summary and
+chart out.
 
-Frames stream from ffmpeg through the analyzer to the sinks; faces of up to `batch_frames`
-frames are classified in one CNN call. Nothing appears under a final name until it is complete.
+Frames stream from ffmpeg through the analyzer and the temporal step (`FaceStream`, the same
+code the live webcam uses) to the sinks; faces of up to BATCH_PIXELS worth of frames are
+classified in one CNN call. Nothing appears under a final name until it is complete.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from emotion import EmotionAnalyzer
-from emotion.annotate import annotate
-from emotion.dynamics import FaceDynamics, to_gray
-from emotion.tracking import FaceTracker
-from emotion.video_io import Frame, VideoWriter, probe, read_frames
+from emotion.draw.annotate import annotate
+from emotion.draw.charts import save_figure
+from emotion.draw.timeline import timeline_figure
+from emotion.inference.analyzer import EmotionAnalyzer
+from emotion.inference.detectors import DEFAULT_DETECTOR
+from emotion.io.files import partial_path, publish, write_json_atomic
+from emotion.io.image import to_gray
+from emotion.io.video import Frame, VideoWriter, probe, read_frames
+from emotion.temporal.events import Event
+from emotion.temporal.stream import FaceStream
 
-from .chart import timeline_chart
-from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, publish, temporary, write_events, write_json
+from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
 
 BATCH_PIXELS = 32 * 1920 * 1080  # frames buffered for one CNN call, bounded by pixels (4K: 8 frames)
 
@@ -31,57 +38,55 @@ class VideoResult:
     outputs: OutputPaths
     summary: dict
     skipped: bool = False
+    events: list[Event] = field(default_factory=list)  # empty when skipped (read NAME.events.csv)
 
 
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
-                  write_video: bool = True, overwrite: bool = True, progress: bool = True,
-                  detector: str = "blazeface", model: str | Path | None = None, actions: bool = True) -> VideoResult:
+                  write_video: bool = True, overwrite: bool = False, progress: bool = True,
+                  detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, actions: bool = True) -> VideoResult:
     """Analyse every `stride`-th frame of `path`; write NAME.annotated.mp4 (unless
     `write_video=False`), NAME.timeline.csv, NAME.events.csv, NAME.summary.json and
-    NAME.timeline.png to `out_dir`. `actions=False` skips landmarks, action measurements and
-    motion energy (their CSV columns stay empty) for the fastest runs.
-    Raises `emotion.video_io.VideoError` (naming the file) for input that is not a usable video."""
+    NAME.timeline.png to `out_dir`. Outputs that are already complete are kept and the video is
+    skipped unless `overwrite`. `actions=False` skips landmarks, action measurements and motion
+    energy (their CSV columns stay empty) for the fastest runs.
+    Raises `emotion.VideoError` (naming the file) for input that is not a usable video."""
     source, out_dir = Path(path), Path(out_dir)
     if stride < 1:
         raise ValueError("stride must be >= 1")
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = OutputPaths.for_video(source, out_dir)
     if not overwrite and outputs.complete(write_video):
-        import json
-
         return VideoResult(source, outputs, json.loads(outputs.summary.read_text()), skipped=True)
-    analyzer = analyzer or EmotionAnalyzer(detector, model)
-    if actions != (analyzer.mesh_model is not None):
-        analyzer = analyzer.with_actions(actions)
+    analyzer = (analyzer or EmotionAnalyzer(detector, model)).with_actions(actions)
     info = probe(source)
     started = time.perf_counter()
 
     timeline = TimelineWriter(outputs.timeline, source.name)
-    video_tmp = temporary(outputs.video)
+    video_tmp = partial_path(outputs.video)
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
-    tracker, summary, dynamics = FaceTracker(), SummaryBuilder(), FaceDynamics(motion=actions)
+    stream, summary = FaceStream(), SummaryBuilder()
     empty_t = []
-    last_faces, last_ids, frames_seen = [], [], 0
+    last_faces, frames_seen = [], 0
     pending: list[Frame] = []
 
     def flush():
-        nonlocal last_faces, last_ids
+        nonlocal last_faces
         analysed = [f for f in pending if f.index % stride == 0]
-        results = analyzer.analyze_batch([f.rgb for f in analysed]) if analysed else []
-        by_index = {f.index: r for f, r in zip(analysed, results)}
+        grays = [to_gray(f.rgb) for f in analysed]
+        results = analyzer.analyze_batch([f.rgb for f in analysed], grays=grays) if analysed else []
+        by_index = {f.index: (faces, gray) for f, faces, gray in zip(analysed, results, grays)}
         for frame in pending:
             if frame.index in by_index:
-                faces = by_index[frame.index]
-                ids = tracker.update(np.array([[x, y, x + w, y + h] for x, y, w, h in (f.box for f in faces)], np.float32).reshape(-1, 4), frame.time_s)
-                signals = dynamics.update(frame.time_s, to_gray(frame.rgb) if actions and faces else None, faces, ids)
-                timeline.frame(frame.index, frame.time_s, faces, ids, signals)
-                summary.add(frame.time_s, faces, ids)
-                if not faces:
+                faces, gray = by_index[frame.index]
+                tracked = stream.step(frame.time_s, faces, gray)
+                timeline.frame(frame.index, frame.time_s, tracked)
+                summary.add(frame.time_s, tracked)
+                if not tracked:
                     empty_t.append(frame.time_s)
-                last_faces, last_ids = faces, ids
+                last_faces = [t.face for t in tracked]
             if writer is not None:  # frames between analysed ones carry the last result forward
-                writer.write(annotate(frame.rgb, last_faces, last_ids))
+                writer.write(annotate(frame.rgb, last_faces))
         pending.clear()
 
     bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
@@ -96,29 +101,28 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         if writer is not None:
             writer.close()
         seconds = time.perf_counter() - started
-        measured = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.history} if actions else {}
+        dynamics = stream.dynamics
+        measured = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.face_ids} if analyzer.measures_actions else {}
         baselines = {face_id: values for face_id, (values, _) in measured.items()}
         origins = {face_id: origin for face_id, (_, origin) in measured.items()}
         events = dynamics.events()
         data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins)
-        chart_tmp = temporary(outputs.chart)
-        timeline_chart(*dynamics.probability_rows(), np.array(empty_t),
-                       f"{source.name}: emotion probabilities over time", chart_tmp, events)
+        chart = timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
+                                f"{source.name}: emotion probabilities over time", events)
         # Publish: the video first, the summary last, so a complete summary implies the rest.
         if writer is not None:
             publish(video_tmp, outputs.video)
         timeline.publish(baselines)
         write_events(outputs.events, source.name, events)
-        publish(chart_tmp, outputs.chart)
-        write_json(outputs.summary, data)
-        return VideoResult(source, outputs, data)
+        save_figure(chart, outputs.chart)
+        write_json_atomic(outputs.summary, data)
+        return VideoResult(source, outputs, data, events=events)
     except BaseException:
         timeline.discard()
         if writer is not None:
             writer.abort()
         video_tmp.unlink(missing_ok=True)
-        temporary(outputs.chart).unlink(missing_ok=True)
-        temporary(outputs.events).unlink(missing_ok=True)
+        partial_path(outputs.events).unlink(missing_ok=True)
         raise
     finally:
         bar.close()

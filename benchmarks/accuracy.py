@@ -38,12 +38,12 @@ from results_io import write_results  # noqa: E402  (benchmarks/ is the script f
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emotion.classifier import EmotionClassifier, to_face_batch  # noqa: E402
-from emotion.data import load_fer2013  # noqa: E402
+from emotion.inference.classifier import EmotionClassifier, to_face_batch  # noqa: E402
+from emotion.training.data import load_fer2013  # noqa: E402
 from emotion.labels import EMOTIONS  # noqa: E402
-from emotion.metrics import score_split  # noqa: E402
-from emotion.model_io import read_ensemble  # noqa: E402
-from emotion.runtime import tflite_interpreter  # noqa: E402
+from emotion.training.metrics import score_split  # noqa: E402
+from emotion.io.model_files import read_ensemble  # noqa: E402
+from emotion.inference.runtime import tflite_interpreter  # noqa: E402
 
 
 def graph_cost(path: Path) -> tuple[int, float]:

@@ -67,7 +67,7 @@ def main() -> int:
     ap.add_argument("--clip", type=Path, default=ROOT.parent / "shared" / "media" / "WolfgangLanger_Pexels.mp4")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    from emotion.video_io import read_frames
+    from emotion.io.video import read_frames
 
     frames = [letterbox(f.rgb) for f in read_frames(args.clip)]
     rows = {}

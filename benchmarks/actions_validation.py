@@ -32,9 +32,9 @@ from results_io import write_results  # noqa: E402  (benchmarks/ is the script f
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emotion.actions import MEASURE_NAMES, measure  # noqa: E402
-from emotion.labels import EMOTIONS  # noqa: E402
-from emotion.landmarks import FaceMeshModel  # noqa: E402
+from emotion.inference.actions import measure  # noqa: E402
+from emotion.labels import EMOTIONS, MEASURE_NAMES  # noqa: E402
+from emotion.inference.landmarks import FaceMeshModel  # noqa: E402
 
 CHECKS = [("happy", "au12_lip_corner_pull", 0.85), ("surprise", "au25_lips_part", 0.80),
           ("surprise", "au26_jaw_drop", 0.80), ("surprise", "au5_upper_lid_raise", 0.80),
@@ -96,8 +96,8 @@ def cv_fit(x: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[tuple, float, f
 
 
 def fusion(data: str) -> tuple[dict, dict]:
-    from emotion.cache import get_classifier
-    from emotion.data import load_fer2013
+    from emotion.inference.cache import get_classifier
+    from emotion.training.data import load_fer2013
 
     splits = load_fer2013(data)
     mesh = FaceMeshModel()
@@ -127,16 +127,21 @@ def fusion(data: str) -> tuple[dict, dict]:
 
 
 def real_clip(clip: Path) -> dict:
+    from dataclasses import replace
+
     from emotion import EmotionAnalyzer
-    from emotion.dynamics import FaceDynamics, to_gray
-    from emotion.video_io import read_frames
+    from emotion.io.image import to_gray
+    from emotion.io.video import read_frames
+    from emotion.temporal.dynamics import FaceDynamics
 
     analyzer, dynamics = EmotionAnalyzer(actions=True), FaceDynamics()
+    measures, probs = [], []
     for frame in read_frames(clip):
-        faces = analyzer.analyze(frame.rgb)[:1]
-        dynamics.update(frame.time_s, to_gray(frame.rgb), faces, [1] * len(faces))
-    h = dynamics.history[1]
-    measures, probs = np.array(h.measures), np.array(h.signals)[:, -len(EMOTIONS):]
+        faces = [replace(f, face_id=1) for f in analyzer.analyze(frame.rgb)[:1]]
+        for tracked in dynamics.update(frame.time_s, to_gray(frame.rgb), faces):
+            measures.append(tracked.measures)
+            probs.append(tracked.face.probabilities)
+    measures, probs = np.array(measures), np.array(probs)
 
     def spearman(a, b):
         ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
@@ -146,7 +151,7 @@ def real_clip(clip: Path) -> dict:
     happy = probs[:, EMOTIONS.index("happy")]
     events = dynamics.events(episodes=False)
     blinks = [e for e in events if e.kind == "micro" and "au43_eye_closure" in e.signals.split("+")]
-    return {"clip": clip.name, "frames": len(h.times),
+    return {"clip": clip.name, "frames": len(measures),
             "spearman_lip_corner_pull_vs_cnn_happy": round(spearman(pull, happy), 3),
             "auc_lip_corner_pull_for_cnn_happy_frames": round(auc(pull, happy > 0.5), 3),
             "blink_events": [{"onset_s": round(e.onset_s, 3), "offset_s": round(e.offset_s, 3),

@@ -75,7 +75,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args()
-    from emotion.video_io import ffmpeg_exe, probe
+    from emotion.io.video import ffmpeg_exe, probe
 
     frames = probe(args.clip).frame_count
     load = os.getloadavg()[0]

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emotion import create_detector, load_image  # noqa: E402
-from emotion.video_io import read_frames  # noqa: E402
+from emotion.io.video import read_frames  # noqa: E402
 from emotion.types import Detections  # noqa: E402
 
 FACE_VIDEOS = ["WolfgangLanger_Pexels.mp4", "single_face.mp4"]

@@ -34,7 +34,7 @@ def make_clip(path: Path, seconds: int, fps: int) -> Path:
     import cv2
     from skimage import data
 
-    from emotion.video_io import ffmpeg_exe
+    from emotion.io.video import ffmpeg_exe
 
     still = path.with_suffix(".png")
     cv2.imwrite(str(still), cv2.cvtColor(cv2.resize(data.astronaut(), (300, 300)), cv2.COLOR_RGB2BGR))

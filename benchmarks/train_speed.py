@@ -32,8 +32,8 @@ _CHILD = r"""
 import json, statistics, sys, time
 import numpy as np
 import keras
-from emotion import nets
-from emotion.train import RECIPES, compile_for
+from emotion.training import nets
+from emotion.training.fit import RECIPES, compile_for
 
 arch, batches, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 recipe = RECIPES[arch]

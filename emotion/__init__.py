@@ -1,22 +1,32 @@
-"""Facial-emotion recognition: face detection, a FER2013-trained CNN, annotation and charts.
+"""Facial-emotion recognition: face detection, a FER2013-trained CNN, facial actions, tracking
+over time, annotation and charts.
 
     from emotion import analyze_image
     for face in analyze_image("photo.jpg"):
         print(face.box, face.emotion, face.confidence)
+
+The package is organised in wings (see README, "Code layout"): `io/` (images, video, model
+files, atomic writes), `inference/` (detectors, classifier, mesh, analyzer), `temporal/` (tracking,
+smoothing, motion, events, `FaceStream`), `draw/` (annotation, figures) and `training/`
+(never imported by the app or batch). This module is the public surface.
 """
 
-from .analyzer import EmotionAnalyzer, analyze_image
-from .annotate import annotate
-from .classifier import EmotionClassifier
-from .detectors import DEFAULT_DETECTOR, DETECTOR_NAMES, create_detector
+from .compat import FacialExpressionModel, VideoCamera
+from .draw.annotate import annotate
+from .errors import DatasetError, EmotionError, ImageInputError, ModelFileError, UsageError, VideoError
+from .inference.analyzer import EmotionAnalyzer, analyze_image
+from .inference.classifier import EmotionClassifier
+from .inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES, create_detector
+from .io.image import load_image
+from .io.model_files import load_model
 from .labels import EMOTIONS
-from .media import ImageInputError, load_image
-from .model_io import ModelFileError, load_model
-from .stream import FacialExpressionModel, VideoCamera
-from .types import Detections, FaceResult
+from .live import LiveSession
+from .temporal.stream import FaceStream
+from .types import Detections, FaceResult, TrackedFace
 
 __all__ = [
-    "EMOTIONS", "DEFAULT_DETECTOR", "DETECTOR_NAMES", "Detections", "EmotionAnalyzer", "EmotionClassifier",
-    "FaceResult", "FacialExpressionModel", "ImageInputError", "ModelFileError", "VideoCamera", "analyze_image",
+    "EMOTIONS", "DEFAULT_DETECTOR", "DETECTOR_NAMES", "DatasetError", "Detections", "EmotionAnalyzer",
+    "EmotionClassifier", "EmotionError", "FaceResult", "FaceStream", "FacialExpressionModel", "ImageInputError",
+    "LiveSession", "ModelFileError", "TrackedFace", "UsageError", "VideoCamera", "VideoError", "analyze_image",
     "annotate", "create_detector", "load_image", "load_model",
 ]

@@ -6,47 +6,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 
-from . import charts
-from .classifier import EmotionClassifier, to_face_batch
-from .data import load_fer2013
-from .metrics import SplitScore, format_score, score_split
+from .draw import charts
+from .errors import command
+from .training.metrics import SplitScore, format_score
+from .training.scoring import evaluate
 
 
-def throughput(classifier: EmotionClassifier, faces: np.ndarray, batch: int, seconds: float = 3.0) -> float:
-    """Faces per second for `batch`-sized calls on uint8 crops; median of repeated timings."""
-    crops = faces[:batch]
-    classifier.predict(to_face_batch(crops))  # warm-up (graph tracing)
-    timings, deadline = [], time.perf_counter() + seconds
-    while time.perf_counter() < deadline or len(timings) < 5:
-        start = time.perf_counter()
-        classifier.predict(to_face_batch(crops))
-        timings.append(time.perf_counter() - start)
-    return batch / float(np.median(timings))
-
-
-def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, speed: bool = True) -> dict:
-    classifier = EmotionClassifier.from_path(model, flip_tta=flip_tta)
-    fer = load_fer2013(data).by_name()
-    scores: dict[str, SplitScore] = {}
-    for name in splits:
-        split = fer[name]
-        scores[name] = score_split(name, split.labels, classifier.predict(split.images[..., None].astype(np.float32)))
-    result = {"model": str(model), "flip_tta": flip_tta, "scores": {k: v.to_dict() for k, v in scores.items()}}
-    if speed:
-        faces = fer[splits[-1]].images
-        result["faces_per_second"] = {f"batch{b}": round(throughput(classifier, faces, b), 1) for b in (1, 64)}
-    return result
-
-
+@command
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m emotion.evaluate", description=__doc__)
     p.add_argument("--data", required=True, help="Kaggle-layout folder, a tar(.xz) of it, or fer2013.csv")
-    p.add_argument("--model", default="models/default.tflite", help=".tflite, .keras, or .json (weights beside it)")
+    p.add_argument("--model", default="models/default.tflite", help=".tflite, .keras, .json (weights beside it) or .ensemble.json")
     p.add_argument("--splits", default="PublicTest,PrivateTest")
     p.add_argument("--no-tta", action="store_true", help="do not average with the mirrored face")
     p.add_argument("--no-speed", action="store_true", help="skip the throughput measurement")

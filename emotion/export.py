@@ -12,14 +12,22 @@ training under TensorFlow writes itself.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
 
-from .data import load_fer2013
-from .model_io import QUANTIZATIONS
+from .errors import UsageError, command
+from .inference.classifier import EmotionClassifier
+from .io.files import write_json_atomic
+from .io.model_files import load_model
+from .training.data import load_fer2013
+from .training.metrics import format_score
+from .training.save import QUANTIZATIONS, export_tflite
+from .training.scoring import score_export
 
 
+@command
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m emotion.export", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,21 +39,19 @@ def main(argv=None) -> int:
     p.add_argument("--card", type=Path, help="a training run's NAME.metrics.json to add the export's scores to (needs --data)")
     args = p.parse_args(argv)
     if args.card and not (args.data and args.card.exists()):
-        raise SystemExit(f"error: --card {args.card}: needs --data and an existing model card")
+        raise UsageError(f"--card {args.card}: needs --data and an existing model card")
     quantize = args.quantize or ("float32" if args.float32 else "float16")
     representative = None
     if quantize == "int8":
         if not args.data:
-            raise SystemExit("error: --quantize int8 needs --data (faces to calibrate the activation ranges on)")
+            raise UsageError("--quantize int8 needs --data (faces to calibrate the activation ranges on)")
         train = load_fer2013(args.data).train
         pick = np.random.default_rng(0).choice(len(train), 500, replace=False)
         representative = train.images[pick][..., None].astype(np.float32)
     import keras
 
     if keras.backend.backend() != "tensorflow":
-        raise SystemExit("error: TFLite export needs KERAS_BACKEND=tensorflow (models trained under JAX load fine there)")
-    from .classifier import EmotionClassifier
-    from .model_io import export_tflite, load_model
+        raise UsageError("TFLite export needs KERAS_BACKEND=tensorflow (models trained under JAX load fine there)")
 
     model = load_model(args.model)
     out = args.out or args.model.with_name(args.model.name.split(".")[0] + ".tflite")
@@ -59,12 +65,6 @@ def main(argv=None) -> int:
 
 
 def _add_to_card(card_path: Path, tflite: Path, data: str) -> None:
-    import json
-
-    from .metrics import format_score
-    from .model_io import write_json_atomic
-    from .train import score_export
-
     card = json.loads(card_path.read_text())
     scores = score_export(tflite, load_fer2013(data))
     for score in scores.values():

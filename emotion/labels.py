@@ -1,7 +1,15 @@
-"""The seven FER2013 classes, in the order every model of this project outputs them."""
+"""Every name the outputs use, in one place: the seven classes, the facial measurements, the
+motion regions, the event signals and the columns of the CSV files.
+
+Code that writes or reads a column refers to it by these names, never by position, so adding a
+column is one edit here.
+"""
+
+from __future__ import annotations
 
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 NUM_CLASSES = len(EMOTIONS)
+FACE_SIZE = 48  # side of the gray face crops every emotion model takes (FER2013's size)
 
 # RGB colours chosen so that neighbouring emotions in a chart are easy to tell apart.
 EMOTION_COLORS_RGB: dict[str, tuple[int, int, int]] = {
@@ -13,6 +21,43 @@ EMOTION_COLORS_RGB: dict[str, tuple[int, int, int]] = {
     "surprise": (211, 54, 130),
     "neutral": (147, 161, 161),
 }
+
+# Facial action measurements (see emotion/inference/actions.py for their landmarks) and head pose.
+ACTION_NAMES: tuple[str, ...] = (
+    "au1_inner_brow_raise", "au2_outer_brow_raise", "au4_brow_lower", "au5_upper_lid_raise", "au43_eye_closure",
+    "au6_cheek_raise", "au12_lip_corner_pull", "au15_lip_corner_depress", "au20_lip_stretch", "au25_lips_part",
+    "au26_jaw_drop", "au9_nose_wrinkle",
+)
+POSE_NAMES: tuple[str, ...] = ("yaw", "pitch", "roll")
+MEASURE_NAMES: tuple[str, ...] = ACTION_NAMES + POSE_NAMES
+
+# Which face region each measurement belongs to (events name their regions this way).
+REGION_OF: dict[str, str] = {
+    "au1_inner_brow_raise": "brows", "au2_outer_brow_raise": "brows", "au4_brow_lower": "brows",
+    "au5_upper_lid_raise": "eyes", "au43_eye_closure": "eyes", "au6_cheek_raise": "eyes",
+    "au12_lip_corner_pull": "mouth", "au15_lip_corner_depress": "mouth", "au20_lip_stretch": "mouth",
+    "au25_lips_part": "mouth", "au26_jaw_drop": "mouth", "au9_nose_wrinkle": "nose",
+}
+
+# Optical-flow motion energy per face region.
+MOTION_REGIONS: tuple[str, ...] = ("brows", "eyes", "mouth")
+MOTION_NAMES: tuple[str, ...] = tuple(f"motion_{r}" for r in MOTION_REGIONS)
+
+# The signals events are found in: actions, motion energy and the raw probabilities.
+PROB_NAMES: tuple[str, ...] = tuple(f"p_{e}" for e in EMOTIONS)
+SIGNAL_NAMES: tuple[str, ...] = ACTION_NAMES + MOTION_NAMES + PROB_NAMES
+EVENT_KINDS: tuple[str, ...] = ("micro", "movement", "episode")
+
+# NAME.timeline.csv: one row per analysed frame and face (a frame without a face: one row with
+# emotion = NO_FACE and the face columns empty).
+NO_FACE = "no_face"
+SMOOTH_COLUMNS: tuple[str, ...] = tuple(f"smooth_{e}" for e in EMOTIONS)
+TIMELINE_COLUMNS: tuple[str, ...] = ("video", "frame", "time_s", "face_id", "x", "y", "w", "h", "det_score", *EMOTIONS,
+                                     "emotion", "confidence", *SMOOTH_COLUMNS, *ACTION_NAMES, *MOTION_NAMES, *POSE_NAMES)
+# NAME.events.csv: one row per event.
+EVENT_COLUMNS: tuple[str, ...] = ("face_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "signals",
+                                  "magnitude", "emotion", "cnn_emotion")
+EVENTS_CSV_COLUMNS: tuple[str, ...] = ("video", *EVENT_COLUMNS)
 
 
 def emotion_index(name: str) -> int:

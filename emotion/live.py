@@ -1,5 +1,6 @@
-"""One live stream's state (a webcam session): face ids, smoothed probabilities, action
-measurements against a calibration window, recent events, frame rate.
+"""One live stream's state (a webcam session): a facade over `FaceStream` that adds what only
+live use needs: action measurements against a calibration window, recent finished events and
+the frame rate.
 
 Each browser session owns one `LiveSession`, so two people using the app never share state.
 A face's first CALIBRATION_S seconds are its neutral baseline (the live counterpart of the
@@ -11,18 +12,18 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .actions import ACTION_NAMES
-from .analyzer import EmotionAnalyzer
-from .annotate import annotate
-from .dynamics import FaceDynamics, FaceSignals, to_gray
-from .events import Baseline, Event, detect_events
-from .media import load_image
-from .tracking import FaceTracker
-from .types import FaceResult
+from .draw.annotate import annotate
+from .inference.analyzer import EmotionAnalyzer
+from .io.image import load_image, to_gray
+from .labels import ACTION_NAMES
+from .temporal.dynamics import with_smoothed_probabilities
+from .temporal.events import Baseline, Event, detect_events
+from .temporal.stream import FaceStream
+from .types import FaceResult, TrackedFace
 
 CALIBRATION_S = 2.0
 WINDOW_S = 8.0
@@ -32,64 +33,59 @@ MAX_EVENTS = 8
 @dataclass
 class LiveFrame:
     annotated: np.ndarray
-    faces: list[FaceResult]  # with smoothed probabilities
-    raw: list[FaceResult]  # as the CNN saw this frame
-    face_ids: list[int]
+    faces: list[FaceResult]  # with face ids and smoothed probabilities
+    tracked: list[TrackedFace]  # raw probabilities as the CNN saw this frame, smoothed ones, motion
     fps: float
-    signals: list[FaceSignals]
-    # Per face: actions relative to its baseline; None while calibrating, {} when not measured.
+    # Per face id: actions relative to its baseline; None while calibrating, {} when not measured.
     actions: dict[int, dict[str, float] | None]
     events: list[Event]  # the most recent finished events, newest first
+
+    @property
+    def face_ids(self) -> list[int]:
+        return [t.face_id for t in self.tracked]
 
 
 @dataclass
 class LiveSession:
     half_life_s: float = 0.5
-    tracker: FaceTracker = field(default_factory=FaceTracker)
     _times: deque = field(default_factory=lambda: deque(maxlen=30))
     _events: deque = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))
     _calibration: dict = field(default_factory=dict)  # face id -> (Baseline, measure medians)
 
     def __post_init__(self):
-        self.dynamics = FaceDynamics(self.half_life_s, window_s=WINDOW_S)
+        self.stream = FaceStream(self.half_life_s, window_s=WINDOW_S)
 
     def process(self, analyzer: EmotionAnalyzer, frame, now: float | None = None) -> LiveFrame:
         now = time.monotonic() if now is None else now
         rgb = load_image(frame, name="webcam frame")
-        raw = analyzer.analyze(rgb)
-        boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in (f.box for f in raw)], np.float32).reshape(-1, 4)
-        ids = self.tracker.update(boxes, now)
-        signals = self.dynamics.update(now, to_gray(rgb) if raw and raw[0].landmarks is not None else None, raw, ids)
-        smoothed = [replace(f, probabilities=s.smoothed) for f, s in zip(raw, signals)]
-        actions = {i: self._relative_actions(i, s, now) for i, s in zip(ids, signals)}
-        self._forget_except(ids, now)
+        gray = to_gray(rgb)
+        tracked = self.stream.step(now, analyzer.analyze_batch([rgb], grays=[gray])[0], gray)
+        smoothed = with_smoothed_probabilities(tracked)
+        actions = {t.face_id: self._relative_actions(t, now) for t in tracked}
+        for face_id in self.stream.dynamics.prune([t.face_id for t in tracked], now, WINDOW_S):
+            self._calibration.pop(face_id, None)
         self._times.append(now)
-        fps = (len(self._times) - 1) / (self._times[-1] - self._times[0]) if len(self._times) > 1 and self._times[-1] > self._times[0] else 0.0
-        return LiveFrame(annotate(rgb, smoothed, ids), smoothed, raw, ids, fps, signals, actions, list(self._events)[::-1])
+        span = self._times[-1] - self._times[0]
+        fps = (len(self._times) - 1) / span if len(self._times) > 1 and span > 0 else 0.0
+        return LiveFrame(annotate(rgb, smoothed), smoothed, tracked, fps, actions, list(self._events)[::-1])
 
-    def _relative_actions(self, face_id: int, signal: FaceSignals, now: float) -> dict[str, float] | None:
-        h = self.dynamics.history[face_id]
-        if np.isnan(signal.measures).all():
+    def _relative_actions(self, tracked: TrackedFace, now: float) -> dict[str, float] | None:
+        dynamics, face_id = self.stream.dynamics, tracked.face_id
+        if np.isnan(tracked.measures).all():
             return {}  # the analyzer measures no actions (or the mesh failed on this frame)
         if face_id not in self._calibration:
-            if now - h.times[0] < CALIBRATION_S:
+            if now - dynamics.first_seen(face_id) < CALIBRATION_S:
                 return None
-            self._calibration[face_id] = (self.dynamics.baseline(face_id), self.dynamics.measure_baseline(face_id)[0])
+            self._calibration[face_id] = (dynamics.baseline(face_id), dynamics.measure_baseline(face_id)[0])
         baseline, medians = self._calibration[face_id]
         self._collect_events(face_id, baseline, now)
-        return {n: float(v - m) for n, v, m in zip(ACTION_NAMES, signal.measures, medians)}
+        return {n: float(v - m) for n, v, m in zip(ACTION_NAMES, tracked.measures, medians)}
 
     def _collect_events(self, face_id: int, baseline: Baseline, now: float) -> None:
-        h = self.dynamics.history[face_id]
+        times, signals = self.stream.dynamics.series(face_id)
         seen = {(e.face_id, round(e.onset_s, 3)) for e in self._events}
-        step = (h.times[-1] - h.times[0]) / max(len(h.times) - 1, 1)
-        for event in detect_events(face_id, np.array(h.times), np.array(h.signals), baseline):
+        step = (times[-1] - times[0]) / max(len(times) - 1, 1)
+        for event in detect_events(face_id, times, signals, baseline):
             ended = event.offset_s < now - 1.5 * step  # still going on: report it when it ends
-            if ended and event.onset_s > h.times[0] and (face_id, round(event.onset_s, 3)) not in seen:
+            if ended and event.onset_s > times[0] and (face_id, round(event.onset_s, 3)) not in seen:
                 self._events.append(event)
-
-    def _forget_except(self, ids, now: float) -> None:
-        self.dynamics.smoother.forget_except(ids)
-        for face_id in [i for i, h in self.dynamics.history.items() if i not in ids and h.times[-1] < now - WINDOW_S]:
-            del self.dynamics.history[face_id]
-            self._calibration.pop(face_id, None)

@@ -1,4 +1,11 @@
-"""Value types that flow between detectors, the classifier, trackers and annotators."""
+"""Value types that flow between the parts: detectors -> classifier -> tracker -> sinks.
+
+`Detections` is what a detector finds in one image; `FaceResult` is one classified face (its
+`face_id` is set once a tracker has seen it); `TrackedFace` is a face after the temporal step
+(smoothing, motion), which is what every sink (annotated video, CSV timeline, summary, live
+tables) consumes. Boxes stay float `xyxy` all the way; the integer `box` (x, y, w, h) is only
+how they are written out.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .labels import EMOTIONS
+from .labels import EMOTIONS, MEASURE_NAMES
+
+
+def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of one xyxy box with each of (n, 4) xyxy boxes."""
+    x0 = np.maximum(box[0], boxes[:, 0])
+    y0 = np.maximum(box[1], boxes[:, 1])
+    x1 = np.minimum(box[2], boxes[:, 2])
+    y1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
+    return inter / np.maximum(area(box) + area(boxes) - inter, 1e-9)
+
+
+def xyxy_to_xywh(xyxy: np.ndarray) -> np.ndarray:
+    """(n, 4) float corners -> (n, 4) integer x, y, width, height (corners rounded first, so
+    that a box and its neighbour share their edge)."""
+    x0, y0, x1, y1 = np.round(np.asarray(xyxy, np.float64).reshape(-1, 4)).astype(np.int64).T
+    return np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)
 
 
 @dataclass(frozen=True)
@@ -37,12 +62,7 @@ class Detections:
     @property
     def xywh(self) -> np.ndarray:
         """(n, 4) integer x, y, width, height, the form the CSV timelines use."""
-        x0, y0, x1, y1 = np.round(self.xyxy).astype(np.int64).T
-        return np.stack([x0, y0, x1 - x0, y1 - y0], axis=1)
-
-    def scaled(self, factor: float) -> "Detections":
-        kp = None if self.keypoints is None else self.keypoints * factor
-        return Detections((self.xyxy * factor).astype(np.float32), self.scores, kp)
+        return xyxy_to_xywh(self.xyxy)
 
     def clipped(self, width: int, height: int) -> "Detections":
         """Boxes clipped to the image; boxes left with no area are dropped."""
@@ -58,14 +78,20 @@ class Detections:
 class FaceResult:
     """One face: where it is, how sure the detector is, and the 7 emotion probabilities."""
 
-    box: tuple[int, int, int, int]  # x, y, width, height in pixels
+    xyxy: np.ndarray = field(repr=False)  # (4,) float32 pixel corners
     det_score: float
     probabilities: np.ndarray = field(repr=False)  # (7,) float32 in FER2013 order, sums to 1
     keypoints: np.ndarray | None = field(default=None, repr=False)
     # With EmotionAnalyzer(actions=True): the 468-point mesh (x, y, z in pixels) and the raw
-    # action/pose measurements in emotion.actions.MEASURE_NAMES order (not baseline-relative).
+    # action/pose measurements in MEASURE_NAMES order (not baseline-relative).
     landmarks: np.ndarray | None = field(default=None, repr=False)
-    actions: np.ndarray | None = field(default=None, repr=False)
+    measures: np.ndarray | None = field(default=None, repr=False)
+    face_id: int | None = None  # set by a tracker (video, live); None for a still image
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """x, y, width, height in whole pixels."""
+        return tuple(int(v) for v in xyxy_to_xywh(self.xyxy)[0])
 
     @property
     def emotion(self) -> str:
@@ -76,18 +102,38 @@ class FaceResult:
         return float(np.max(self.probabilities))
 
     def as_dict(self) -> dict:
-        """JSON-ready form (used by the app's API and the batch outputs)."""
+        """JSON-ready form (used by the app's API and the batch outputs). The measurements keep
+        the key "actions" that the HTTP API has always used."""
         x, y, w, h = self.box
         return {
+            **({} if self.face_id is None else {"face_id": self.face_id}),
             "box": {"x": x, "y": y, "w": w, "h": h},
             "det_score": round(float(self.det_score), 4),
             "emotion": self.emotion,
             "confidence": round(self.confidence, 4),
             "probabilities": {e: round(float(p), 4) for e, p in zip(EMOTIONS, self.probabilities)},
-            **({} if self.actions is None else {"actions": self.action_dict()}),
+            **({} if self.measures is None else {"actions": self.measure_dict()}),
         }
 
-    def action_dict(self) -> dict[str, float]:
-        from .actions import MEASURE_NAMES
+    def measure_dict(self) -> dict[str, float]:
+        return {} if self.measures is None else {n: round(float(v), 4) for n, v in zip(MEASURE_NAMES, self.measures)}
 
-        return {} if self.actions is None else {n: round(float(v), 4) for n, v in zip(MEASURE_NAMES, self.actions)}
+
+@dataclass(frozen=True)
+class TrackedFace:
+    """One face in one frame after the temporal step: the classified face (with its face id),
+    its probabilities smoothed over time and its motion energy since the previous frame."""
+
+    face: FaceResult
+    smoothed: np.ndarray = field(repr=False)  # (7,) probabilities after temporal smoothing
+    motion: np.ndarray = field(repr=False)  # (3,) brows, eyes, mouth energy (NaN when not measured)
+
+    @property
+    def face_id(self) -> int:
+        return self.face.face_id
+
+    @property
+    def measures(self) -> np.ndarray:
+        """(15,) raw actions + pose; NaN when the face was not measured."""
+        m = self.face.measures
+        return np.full(len(MEASURE_NAMES), np.nan, np.float32) if m is None else m

@@ -11,7 +11,7 @@ import sys
 import time
 from contextlib import contextmanager
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def free_port() -> int:

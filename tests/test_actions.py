@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from batch import process_video
-from batch.outputs import CSV_COLUMNS, EVENTS_COLUMNS
+from emotion.labels import EVENTS_CSV_COLUMNS, TIMELINE_COLUMNS
 from emotion import EmotionAnalyzer
-from emotion.actions import ACTION_NAMES, MEASURE_NAMES
-from emotion.events import Baseline, detect_events
-from emotion.video_io import ffmpeg_exe
+from emotion.labels import ACTION_NAMES, MEASURE_NAMES
+from emotion.temporal.events import Baseline, detect_events
+from emotion.io.video import ffmpeg_exe
 
 FPS = 25
 
@@ -64,8 +64,8 @@ def test_measurements_ignore_scale_and_head_tilt(portrait, analyzer):
     h, w = image.shape[:2]
     turned = cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), 12, 0.6), (w, h), borderMode=cv2.BORDER_REPLICATE)
     other = analyzer.analyze(turned)[0]
-    actions = dict(zip(MEASURE_NAMES, face.actions))
-    moved = dict(zip(MEASURE_NAMES, other.actions))
+    actions = dict(zip(MEASURE_NAMES, face.measures))
+    moved = dict(zip(MEASURE_NAMES, other.measures))
     for name in ACTION_NAMES:  # in inter-ocular units; a real expression change is 0.05-0.3
         assert abs(actions[name] - moved[name]) < 0.03, name
     assert moved["roll"] - actions["roll"] == pytest.approx(-12, abs=3)
@@ -96,7 +96,7 @@ def test_timeline_columns_are_relative_to_the_face_baseline(portrait, tmp_path):
     write_clip(tmp_path / "drift.mp4", frames)
     result = process_video(tmp_path / "drift.mp4", tmp_path / "out", progress=False, write_video=False)
     rows = read_csv(result.outputs.timeline)
-    assert list(rows[0]) == CSV_COLUMNS and len(rows) == 20
+    assert list(rows[0]) == list(TIMELINE_COLUMNS) and len(rows) == 20
     for name in ACTION_NAMES:
         values = np.array([float(r[name]) for r in rows])
         assert abs(np.median(values)) < 1e-3 and np.abs(values).max() < 0.05, name
@@ -106,7 +106,7 @@ def test_timeline_columns_are_relative_to_the_face_baseline(portrait, tmp_path):
     # A smiling face has no neutral frames to take its baseline from: all frames are used, and said so.
     assert result.summary["faces"]["1"]["action_baseline_from"] == "median of all 20 frames (too few neutral ones)"
     with open(result.outputs.events) as fh:
-        assert fh.readline().strip().split(",") == EVENTS_COLUMNS
+        assert fh.readline().strip().split(",") == list(EVENTS_CSV_COLUMNS)
 
 
 def test_no_actions_leaves_the_action_columns_empty(portrait, tmp_path):

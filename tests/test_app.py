@@ -13,7 +13,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from app_server import running_app
-from emotion.video_io import probe
+from emotion.io.video import probe
 from videos import make_video
 
 

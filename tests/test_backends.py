@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, write_tiny_fer
-from emotion.model_io import load_model
+from helpers import ROOT, write_tiny_fer
+from emotion.io.model_files import load_model
 
 BACKENDS = [
     pytest.param("jax", marks=pytest.mark.skipif(importlib.util.find_spec("jax") is None,
@@ -36,7 +36,7 @@ def test_model_trained_under_another_backend_loads_under_tensorflow(tmp_path, ba
     assert json.loads((out / "j.metrics.json").read_text())["backend"] == backend
     x = np.random.default_rng(0).integers(0, 255, (4, 48, 48, 1)).astype("float32")
     np.save(tmp_path / "x.npy", x)
-    script = ("import numpy as np, sys; from emotion.model_io import load_model; "
+    script = ("import numpy as np, sys; from emotion.io.model_files import load_model; "
               "m = load_model(sys.argv[1]); np.save(sys.argv[2], m.predict_on_batch(np.load(sys.argv[3])))")
     proc = subprocess.run([sys.executable, "-c", script, str(out / "j.keras"), str(tmp_path / "other.npy"),
                            str(tmp_path / "x.npy")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

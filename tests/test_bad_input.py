@@ -60,3 +60,24 @@ def test_huge_image_works(analyzer, astronaut):
     assert len(faces) == 1
     x, y, w, h = faces[0].box
     assert 2000 < x + w / 2 < 4000 and 300 < y + h / 2 < 2000 and w > 500
+
+
+@pytest.mark.parametrize("command", [
+    ["emotion.evaluate", "--data", "unused", "--model", "{missing}"],
+    ["emotion.visualize", "{image}", "--model", "{missing}"],
+    ["emotion.export", "{missing}"],
+])
+def test_commands_name_a_missing_model_in_one_line_and_exit_2(command, astronaut, tmp_path):
+    import subprocess
+    import sys
+
+    import cv2
+
+    from helpers import ROOT
+
+    image = tmp_path / "face.png"
+    cv2.imwrite(str(image), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
+    args = [a.format(missing=tmp_path / "nope.tflite", image=image) for a in command]
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "nope.tflite: model file not found" in proc.stderr and "Traceback" not in proc.stderr

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from emotion.labels import EMOTIONS
-from emotion.video_io import probe, read_frames
+from emotion.io.video import probe, read_frames
 from videos import make_video
 
 from batch import process_video
-from batch.outputs import CSV_COLUMNS
+from emotion.labels import TIMELINE_COLUMNS
 
 
 def read_csv(path):
@@ -53,7 +53,7 @@ def test_annotated_video_matches_the_source(clip, processed):
 
 def test_timeline_csv_schema_rows_and_face_ids(processed):
     rows = read_csv(processed.outputs.timeline)
-    assert list(rows[0]) == CSV_COLUMNS
+    assert list(rows[0]) == list(TIMELINE_COLUMNS)
     assert sorted({int(r["frame"]) for r in rows}) == list(range(30))
     no_face = [r for r in rows if r["emotion"] == "no_face"]
     assert {int(r["frame"]) for r in no_face} == {i for i in range(30) if i % 10 >= 7}

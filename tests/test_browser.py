@@ -9,8 +9,8 @@ import cv2
 import pytest
 
 from app_server import running_app
-from conftest import ROOT
-from emotion.video_io import ffmpeg_exe
+from helpers import ROOT
+from emotion.io.video import ffmpeg_exe
 from videos import make_video
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

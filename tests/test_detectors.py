@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from emotion import DETECTOR_NAMES, create_detector
-from emotion.detectors.blazeface import FULL_RANGE, SHORT_RANGE, make_anchors
+from emotion.inference.detectors.blazeface import FULL_RANGE, SHORT_RANGE, make_anchors
 
 
 def test_anchor_counts_match_the_models():

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from emotion import EmotionClassifier, ModelFileError, analyze_image
-from emotion.ensemble import best_weights, main, simplex_grid
+from emotion.ensemble import main
+from emotion.training.ensembles import best_weights, simplex_grid
 
 MODELS = ROOT / "models"
 

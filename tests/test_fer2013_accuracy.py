@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from emotion.classifier import EmotionClassifier
-from emotion.data import load_fer2013
+from helpers import ROOT
+from emotion.inference.classifier import EmotionClassifier
+from emotion.training.data import load_fer2013
 
 CARD = json.loads((ROOT / "models" / "default.metrics.json").read_text())
 

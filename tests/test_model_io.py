@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from emotion import EMOTIONS, EmotionClassifier, FacialExpressionModel, ModelFileError, load_model
-from emotion.model_io import save_json_pair, save_keras
-from emotion.nets import seed_cnn
+from emotion.training.save import save_json_pair, save_keras
+from emotion.training.nets import seed_cnn
 
 MODELS = ROOT / "models"
 
@@ -82,11 +82,11 @@ def test_unloadable_model_files_are_named(tmp_path):
 
 @pytest.mark.parametrize("quantize", ["dynamic", "int8"])
 def test_quantized_exports_of_the_shipped_model_agree_with_it(quantize, tmp_path, astronaut):
-    from emotion.model_io import export_tflite
+    from emotion.training.save import export_tflite
 
     import cv2
 
-    from emotion.augment import STRONG_AUGMENT, augment_batch
+    from emotion.training.augment import STRONG_AUGMENT, augment_batch
 
     model = load_model(ROOT / "models" / "default.keras")
     gray = cv2.resize(cv2.cvtColor(astronaut[60:190, 160:290], cv2.COLOR_RGB2GRAY), (48, 48))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from videos import make_video
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")

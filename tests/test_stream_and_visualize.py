@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from conftest import ROOT
+from helpers import ROOT
 from emotion import VideoCamera
 
 

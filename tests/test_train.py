@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, tiny_fer_rows, write_tiny_fer
-from emotion.data import DatasetError, load_fer2013
-from emotion.classifier import EmotionClassifier
-from emotion.model_io import load_model
+from helpers import ROOT, tiny_fer_rows, write_tiny_fer
+from emotion.training.data import DatasetError, load_fer2013
+from emotion.inference.classifier import EmotionClassifier
+from emotion.io.model_files import load_model
 
 ARTEFACTS = ["{n}.keras", "{n}.json", "{n}.weights.h5", "{n}.tflite", "{n}.history.csv", "{n}.training_curves.png",
              "{n}.confusion_matrix.png", "{n}.metrics.json"]
@@ -147,7 +147,7 @@ def test_init_starts_from_a_trained_model_and_refuses_another_architecture(tmp_p
 
 
 def test_soft_targets_mix_teacher_and_label():
-    from emotion.train import Distillation, soft_targets
+    from emotion.training.fit import Distillation, soft_targets
 
     teacher = np.array([[0.1, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0]])
     t = soft_targets(teacher, np.array([6]), Distillation("unused", alpha=0.5, temperature=1.0))

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emotion.video_io import ffmpeg_exe
+from emotion.io.video import ffmpeg_exe
 
 
 def astronaut_frames(n: int, width: int, height: int, face: int = 160, move: bool = True):

@@ -1,0 +1,72 @@
+"""One video as a job: the options a run was given, and `run_one`, which turns a video into its
+outputs and one index.csv row. Both engines (local processes and Ray tasks) import this module
+and nothing imports them back, so there is no import circle and no callback between them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from emotion.inference.detectors import DEFAULT_DETECTOR
+
+from .outputs import OutputPaths
+
+INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
+                 "summary", "chart"]
+
+
+@dataclass(frozen=True)
+class Options:
+    out_dir: Path
+    stride: int = 1
+    detector: str = DEFAULT_DETECTOR
+    model: str | None = None
+    overwrite: bool = False
+    write_video: bool = True
+    actions: bool = True
+    workers: int = 1
+    engine: str = "local"  # local | ray
+    ray_address: str | None = None
+    quiet: bool = False
+
+
+def index_row(video: Path, status: str, reason: str = "", outputs: OutputPaths | None = None, summary: dict | None = None,
+              seconds: float | None = None, with_video: bool = True) -> dict:
+    """A row of index.csv; a failed video lists no outputs."""
+    summary = summary or {}
+    listed = outputs is not None and status != "failed"
+    return {"input": str(video), "status": status, "reason": reason, "duration_s": summary.get("duration_s", ""),
+            "frames_analysed": summary.get("frames_analysed", ""), "seconds": "" if seconds is None else round(seconds, 2),
+            "video": str(outputs.video) if listed and with_video else "",
+            "timeline": str(outputs.timeline) if listed else "",
+            "events": str(outputs.events) if listed else "",
+            "summary": str(outputs.summary) if listed else "",
+            "chart": str(outputs.chart) if listed else ""}
+
+
+def failed_row(video: Path, reason: str, seconds: float | None = None) -> dict:
+    return index_row(video, "failed", reason.replace("\n", " "), seconds=seconds)
+
+
+def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dict:
+    """Runs in the main process, a worker process or a Ray task; returns an index row and never
+    raises for a bad video (one bad video must never stop the batch)."""
+    from emotion.inference.analyzer import EmotionAnalyzer
+
+    from .video import process_video
+
+    started = time.perf_counter()
+    try:
+        analyzer = EmotionAnalyzer(options.detector, options.model)  # models are cached per process
+        result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
+                               overwrite=options.overwrite, progress=progress, actions=options.actions)
+        status = "skipped" if result.skipped else "ok"
+        reason = "outputs already complete (use --overwrite to redo)" if result.skipped else ""
+        return index_row(video, status, reason, result.outputs, result.summary, time.perf_counter() - started,
+                         options.write_video)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        reason = str(exc) if str(video) in str(exc) or video.name in str(exc) else f"{video.name}: {exc}"
+        return failed_row(video, f"{exc.__class__.__name__}: {reason}", time.perf_counter() - started)

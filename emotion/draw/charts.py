@@ -1,0 +1,117 @@
+"""Matplotlib figures: training curves, confusion matrices, per-face probability bars and an
+image with its faces.
+
+Every function returns a `matplotlib.figure.Figure` built without pyplot, so nothing here picks
+or switches a backend: figures render to PNG on servers and in CI without a display, and a
+caller with its own pyplot session is left alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..io.files import atomic_path
+from ..labels import EMOTION_COLORS_RGB, EMOTIONS
+from ..types import FaceResult
+from .annotate import annotate, numbered
+
+MAX_FACES_CHARTED = 6
+
+
+def rgb01(name: str) -> tuple[float, float, float]:
+    """An emotion's chart colour as matplotlib wants it."""
+    return tuple(c / 255 for c in EMOTION_COLORS_RGB[name])
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
+    """Write a figure as PNG (or what the suffix says), atomically."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+    return Path(path)
+
+
+def training_curves(history: dict[str, Sequence[float]], title: str = "") -> Figure:
+    fig = Figure(figsize=(11, 4))
+    ax_acc, ax_loss = fig.subplots(1, 2)
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for key, label, ax in (("accuracy", "train", ax_acc), ("val_accuracy", "PublicTest", ax_acc),
+                           ("loss", "train", ax_loss), ("val_loss", "PublicTest", ax_loss)):
+        if key in history:
+            ax.plot(epochs, history[key], marker="o", markersize=3, label=label)
+    ax_acc.set(title="accuracy", xlabel="epoch", ylim=(0, 1))
+    ax_loss.set(title="loss", xlabel="epoch")
+    for ax in (ax_acc, ax_loss):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    return fig
+
+
+def confusion_matrix_figure(confusion: np.ndarray, title: str) -> Figure:
+    """Row-normalised (recall) colours, with raw counts written in each cell."""
+    cm = np.asarray(confusion, dtype=float)
+    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=45, ha="right")
+    ax.set_yticks(range(len(EMOTIONS)), EMOTIONS)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    for i in range(len(EMOTIONS)):
+        for j in range(len(EMOTIONS)):
+            ax.text(j, i, f"{norm[i, j] * 100:.0f}%\n{int(cm[i, j])}", ha="center", va="center", fontsize=7,
+                    color="white" if norm[i, j] > 0.5 else "black")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of true class")
+    return fig
+
+
+def probability_bars(ax, probabilities: np.ndarray, title: str) -> None:
+    """Horizontal bars of one face's 7 probabilities, in FER2013 order, top emotion bold."""
+    y = np.arange(len(EMOTIONS))
+    ax.barh(y, probabilities, color=[rgb01(e) for e in EMOTIONS])
+    ax.set_yticks(y, EMOTIONS)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_title(title, fontsize=10)
+    top = int(np.argmax(probabilities))
+    ax.get_yticklabels()[top].set_fontweight("bold")
+    for i, p in enumerate(probabilities):
+        ax.text(min(p + 0.02, 0.85), i, f"{p * 100:.0f}%", va="center", fontsize=8)
+
+
+def faces_figure(faces: Sequence[FaceResult], max_faces: int = MAX_FACES_CHARTED) -> Figure:
+    """One probability panel per face (numbered as in the annotated image), in the given order."""
+    shown = list(range(len(faces)))[:max_faces]
+    fig = Figure(figsize=(5.5, 1.9 * max(1, len(shown)) + 0.3), layout="tight")
+    axes = fig.subplots(max(1, len(shown)), 1, squeeze=False)
+    if not faces:
+        axes[0, 0].text(0.5, 0.5, "no face found", ha="center", va="center", fontsize=13)
+        axes[0, 0].set_axis_off()
+    for ax, i in zip(axes[:, 0], shown):
+        probability_bars(ax, faces[i].probabilities, f"face #{i + 1}: {faces[i].emotion} {faces[i].confidence * 100:.0f}%")
+    return fig
+
+
+def image_with_faces_figure(image: np.ndarray, faces: Sequence[FaceResult], title: str = "") -> Figure:
+    """Annotated image on the left, one probability panel per face (largest first) on the right."""
+    shown = sorted(range(len(faces)), key=lambda i: -faces[i].box[2] * faces[i].box[3])[:MAX_FACES_CHARTED]
+    rows = max(1, len(shown))
+    fig = Figure(figsize=(12, max(4.5, 2.2 * rows)), layout="tight")
+    grid = fig.add_gridspec(rows, 2, width_ratios=[1.6, 1])
+    ax_img = fig.add_subplot(grid[:, 0])
+    ax_img.imshow(annotate(image, numbered(faces)))
+    ax_img.set_axis_off()
+    ax_img.set_title(title or f"{len(faces)} face(s)")
+    if not faces:
+        ax = fig.add_subplot(grid[0, 1])
+        ax.text(0.5, 0.5, "no face found", ha="center", va="center", fontsize=14)
+        ax.set_axis_off()
+    for row, i in enumerate(shown):
+        face = faces[i]
+        probability_bars(fig.add_subplot(grid[row, 1]), face.probabilities,
+                         f"face #{i + 1}: {face.emotion} {face.confidence * 100:.0f}%")
+    return fig

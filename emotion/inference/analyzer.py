@@ -1,0 +1,115 @@
+"""Detector + classifier (+ face mesh): images in, one `FaceResult` per face out.
+
+All faces of all images given to `analyze_batch` go through the CNN in one batched call, which
+is what makes video processing fast: per-call overhead dominates single-face inference.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Iterable
+
+import cv2
+import numpy as np
+
+from ..io.image import load_image, to_gray
+from ..labels import FACE_SIZE, NUM_CLASSES
+from ..types import Detections, FaceResult
+from . import cache
+from .actions import measure as measure_actions
+from .classifier import EmotionClassifier
+from .detectors import DEFAULT_DETECTOR
+
+# FER2013 faces are framed a little wider than detector boxes (forehead to chin, some
+# hair): crops are squares of this many box sides around the box centre.
+CROP_SCALE = {"haar": 1.0, "blazeface": 1.15, "blazeface-short": 1.15}
+
+
+def crop_faces(gray: np.ndarray, detections: Detections, scale: float = 1.0) -> np.ndarray:
+    """(n, 48, 48, 1) float32 crops: a square around each box, padded by edge replication
+    where it leaves the image, so faces at the border keep their proportions."""
+    out = np.empty((len(detections), FACE_SIZE, FACE_SIZE, 1), np.float32)
+    h, w = gray.shape
+    for i, (x0, y0, x1, y1) in enumerate(detections.xyxy):
+        side = max(x1 - x0, y1 - y0) * scale
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        a0, b0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+        a1, b1 = a0 + max(int(round(side)), 1), b0 + max(int(round(side)), 1)
+        patch = gray[max(b0, 0) : min(b1, h), max(a0, 0) : min(a1, w)]
+        if b0 < 0 or a0 < 0 or b1 > h or a1 > w:
+            patch = cv2.copyMakeBorder(patch, max(-b0, 0), max(b1 - h, 0), max(-a0, 0), max(a1 - w, 0), cv2.BORDER_REPLICATE)
+        interp = cv2.INTER_AREA if patch.shape[0] > FACE_SIZE else cv2.INTER_LINEAR
+        out[i, :, :, 0] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=interp)
+    return out
+
+
+class EmotionAnalyzer:
+    """Finds faces and classifies their emotion. Reusable and thread-safe; build it once.
+
+    `actions=True` also runs the face mesh and measures facial actions and head pose (~3 ms per
+    face): this is the one switch for "facial actions on"; motion energy and events follow it."""
+
+    def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
+                 flip_tta: bool = True, min_face: int = 20, actions: bool = False):
+        self.detector = cache.get_detector(detector) if isinstance(detector, str) else detector
+        self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
+        self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
+        self.min_face = min_face
+        self.mesh_model = cache.get_mesh_model() if actions else None
+
+    @property
+    def measures_actions(self) -> bool:
+        return self.mesh_model is not None
+
+    def with_actions(self, actions: bool = True) -> "EmotionAnalyzer":
+        """The same detector and classifier, with landmarks and action measurements on or off."""
+        if actions == self.measures_actions:
+            return self
+        twin = copy.copy(self)
+        twin.mesh_model = cache.get_mesh_model() if actions else None
+        return twin
+
+    def detect(self, image: np.ndarray) -> Detections:
+        found = self.detector.detect(image)
+        if len(found):
+            sides = np.minimum(found.xyxy[:, 2] - found.xyxy[:, 0], found.xyxy[:, 3] - found.xyxy[:, 1])
+            found = found[sides >= self.min_face]
+        return found
+
+    def analyze(self, image, bgr: bool = False) -> list[FaceResult]:
+        """One image (path, or RGB/BGR/gray/RGBA uint8 array) -> one result per face."""
+        return self.analyze_batch([image], bgr=bgr)[0]
+
+    def analyze_batch(self, images: Iterable, bgr: bool = False, grays: list[np.ndarray] | None = None) -> list[list[FaceResult]]:
+        """Many images -> per image, one result per face; one CNN call for all faces. `grays`:
+        the images' gray versions when the caller already has them (video code shares them
+        with motion measurement instead of converting every frame twice)."""
+        rgbs = [load_image(im, bgr=bgr) for im in images]
+        detections = [self.detect(rgb) for rgb in rgbs]
+        return self.classify(rgbs, detections, grays)
+
+    def classify(self, rgbs: list[np.ndarray], detections: list[Detections],
+                 grays: list[np.ndarray] | None = None) -> list[list[FaceResult]]:
+        """Classify already-detected faces (lets video code detect on some frames only)."""
+        grays = grays or [to_gray(rgb) if len(det) else None for rgb, det in zip(rgbs, detections)]
+        crops = [crop_faces(gray, det, self.crop_scale) for gray, det in zip(grays, detections) if len(det)]
+        probs = self.classifier.predict(np.concatenate(crops)) if crops else np.zeros((0, NUM_CLASSES), np.float32)
+        results, k = [], 0
+        for rgb, det in zip(rgbs, detections):
+            faces = []
+            for j in range(len(det)):
+                kp = None if det.keypoints is None else det.keypoints[j]
+                points = values = None
+                if self.mesh_model is not None:
+                    points = self.mesh_model.predict(rgb, det.xyxy[j], None if kp is None else kp[:2]).points
+                    values = measure_actions(points)
+                faces.append(FaceResult(det.xyxy[j], float(det.scores[j]), probs[k], kp, points, values))
+                k += 1
+            results.append(faces)
+        return results
+
+
+def analyze_image(image, detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, bgr: bool = False) -> list[FaceResult]:
+    """Convenience: analyse one image with cached default components."""
+    return EmotionAnalyzer(detector, model).analyze(image, bgr=bgr)

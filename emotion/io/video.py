@@ -1,0 +1,276 @@
+"""Video in and out through the ffmpeg binary that imageio-ffmpeg ships.
+
+Reading streams raw RGB frames with their real presentation timestamps (ffmpeg's `showinfo`
+filter reports each frame's pts and size, so rotated and odd-sized videos need no guessing).
+Writing pipes frames into libx264 (yuv420p, +faststart: plays in browsers) and maps the
+source's audio (copied when the MP4 container accepts the codec, else re-encoded to AAC).
+Frames are never all held in memory.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import VideoError
+from .files import partial_path
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+_MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    width: int  # as displayed (after rotation)
+    height: int
+    frame_count: int
+    duration_s: float  # of the video stream
+    frame_rate: Fraction  # average: frame_count / duration
+    variable_frame_rate: bool
+    video_codec: str
+    rotation: int  # degrees of the display matrix (0, 90, 180, 270)
+    audio_codec: str | None
+    audio_start_s: float | None
+    # Presentation times of the frames from the first one, in seconds (packet timestamps).
+    frame_times: np.ndarray = field(default=None, repr=False, compare=False)
+
+
+def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([ffmpeg_exe(), "-hide_banner", *args], capture_output=True, text=True, timeout=timeout,
+                          errors="replace")
+
+
+def _ffmpeg_reason(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith(" ")]
+    interesting = [x for x in lines if re.search(r"invalid|error|not found|moov atom|no such|unknown|could not|failed", x, re.I)]
+    return (interesting or lines or ["ffmpeg gave no reason"])[-1][:300]
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Stream facts from `ffmpeg -i` and the video packets' timestamps (read without decoding)."""
+    path = Path(path)
+    if not path.exists():
+        raise VideoError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path}: empty file (0 bytes)")
+    header = _run(["-i", str(path)]).stderr
+    video = re.search(r"Stream #\d+:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})", header)
+    if not video:
+        raise VideoError(f"{path}: not a video ({_ffmpeg_reason(header)})")
+    audio = re.search(r"Stream #\d+:\d+[^:]*: Audio: (\w+)([^\n]*)", header)
+    audio_start = None
+    if audio:
+        start = re.search(r"start (-?[\d.]+)", audio.group(2))
+        audio_start = float(start.group(1)) if start else 0.0
+    rotation = re.search(r"rotation of (-?[\d.]+) degrees", header)
+    rot = int(round(float(rotation.group(1)))) % 360 if rotation else 0
+    width, height = int(video.group(2)), int(video.group(3))
+    if rot in (90, 270):
+        width, height = height, width
+
+    packets = _run(["-loglevel", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-"])
+    tb = re.search(r"#tb 0: (\d+)/(\d+)", packets.stdout)
+    rows = [r.split(",") for r in packets.stdout.splitlines() if r and not r.startswith("#")]
+    if not tb or not rows:
+        raise VideoError(f"{path}: no readable video frames ({_ffmpeg_reason(packets.stderr or header)})")
+    timebase = Fraction(int(tb.group(1)), int(tb.group(2)))
+    pts = np.sort(np.array([int(r[2]) for r in rows], np.int64))
+    durations = np.array([int(r[3]) for r in rows], np.int64)
+    ticks = int(pts[-1] - pts[0] + max(int(np.median(durations)), 1))
+    duration = float(ticks * timebase)
+    rate = Fraction(len(pts)) / (ticks * timebase) if ticks > 0 else Fraction(25)
+    steps = np.diff(pts)
+    vfr = bool(len(steps) > 1 and (steps.max() - steps.min()) > 0.02 * np.median(steps))
+    return VideoInfo(path, width, height, len(pts), duration, rate.limit_denominator(100000), vfr, video.group(1),
+                     rot, audio.group(1) if audio else None, audio_start,
+                     ((pts - pts[0]) * float(timebase)).astype(np.float64))
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    time_s: float  # presentation timestamp from the file
+    rgb: np.ndarray  # (h, w, 3) uint8
+
+
+def read_frames(path: str | Path) -> Iterator[Frame]:
+    """Every frame, in presentation order, exactly once (no rate conversion), streamed."""
+    proc = subprocess.Popen(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0", "-vf", "showinfo",
+         "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    infos: queue.Queue = queue.Queue()
+    tail: list[str] = []
+    pattern = re.compile(rb"n:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(-?[\d.e+-]+).*?\bs:(\d+)x(\d+)")
+
+    def parse_stderr():
+        for line in proc.stderr:
+            m = pattern.search(line)
+            if m:
+                infos.put((int(m.group(1)), float(m.group(3)), int(m.group(4)), int(m.group(5))))
+            else:
+                tail.append(line.decode(errors="replace"))
+                del tail[:-40]
+        infos.put(None)
+
+    thread = threading.Thread(target=parse_stderr, daemon=True)
+    thread.start()
+    index = 0
+    try:
+        while True:
+            info = infos.get()
+            if info is None:
+                break
+            _, t, w, h = info
+            data = _read_exact(proc.stdout, w * h * 3)
+            if data is None:
+                break
+            yield Frame(index, t, np.frombuffer(data, np.uint8).reshape(h, w, 3))
+            index += 1
+        proc.wait(timeout=60)
+        if index == 0:
+            raise VideoError(f"{path}: no frame could be decoded ({_ffmpeg_reason(''.join(tail))})")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        thread.join(timeout=5)
+        proc.stderr.close()
+
+
+def _read_exact(stream, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def timestamp_expression(times: np.ndarray, tolerance_s: float = 0.0005) -> str:
+    """An ffmpeg expression of the frame number N giving each frame's time in seconds.
+
+    Raw frames piped into ffmpeg arrive at a constant rate; `setpts` with this expression gives
+    them back the source's own timing, so a variable-rate video keeps its frames in sync with
+    its audio. The times are split into straight pieces (within `tolerance_s`) and written as a
+    flat sum of `gte(N,k)*(a+b*N)` steps, which ffmpeg evaluates without deep nesting."""
+    times = np.asarray(times, np.float64)
+    n = len(times)
+    pieces: list[tuple[int, float, float]] = []  # (first frame, intercept, slope)
+    start = 0
+    while start < n:
+        def fits(end: int) -> bool:  # a line through frames start and end fits all between
+            if end == start:
+                return True
+            slope = (times[end] - times[start]) / (end - start)
+            k = np.arange(start, end + 1)
+            return bool(np.abs(times[start] + slope * (k - start) - times[start : end + 1]).max() <= tolerance_s)
+        step = 1
+        end = start
+        while end + step < n and fits(end + step):  # gallop, then bisect the last stride
+            end += step
+            step *= 2
+        while step > 1:
+            step //= 2
+            if end + step < n and fits(end + step):
+                end += step
+        slope = (times[end] - times[start]) / (end - start) if end > start else 0.0
+        pieces.append((start, times[start] - slope * start, slope))
+        start = end + 1
+    terms, prev_a, prev_b = [], 0.0, 0.0
+    for first, a, b in pieces:
+        da, db = a - prev_a, b - prev_b
+        body = f"{da:.9f}+{db:.12f}*N"
+        terms.append(body if first == 0 else f"gte(N,{first})*({body})")
+        prev_a, prev_b = a, b
+    return "+".join(terms)
+
+
+class VideoWriter:
+    """H.264 MP4 that browsers play, with the source's audio track when it has one.
+
+    Given the source's frame times (`VideoInfo.frame_times`), every frame keeps its own
+    timestamp, so variable-rate sources stay in sync with their audio; otherwise frames are
+    written at `frame_rate`. Odd widths or heights are padded by one pixel (yuv420p needs even
+    sizes).
+    """
+
+    def __init__(self, path: str | Path, width: int, height: int, frame_rate: Fraction,
+                 audio_from: VideoInfo | None = None, crf: int = 20, preset: str = "veryfast",
+                 frame_times: np.ndarray | None = None):
+        self.path, self.size = Path(path), (width, height)
+        args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                "-framerate", f"{frame_rate.numerator}/{frame_rate.denominator}", "-i", "pipe:0"]
+        if audio_from is not None and audio_from.audio_codec:
+            args += ["-i", str(audio_from.path), "-map", "0:v:0", "-map", "1:a:0"]
+            args += ["-c:a", "copy"] if audio_from.audio_codec in _MP4_AUDIO_COPY else ["-c:a", "aac", "-b:a", "160k"]
+        else:
+            args += ["-map", "0:v:0"]
+        filters = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if width % 2 or height % 2 else []
+        self._script = None
+        if frame_times is not None and len(frame_times) > 1:
+            filters += ["settb=1/90000", f"setpts='({timestamp_expression(frame_times)})/TB'"]
+            args += ["-fps_mode", "passthrough", "-enc_time_base:v", "1/90000", "-video_track_timescale", "90000"]
+        if filters:
+            # A script file, because a long variable-rate timing expression can outgrow argv. It
+            # has a partial name, so a rerun after a killed worker removes it like other leftovers.
+            self._script = partial_path(self.path, kind="filter", suffix=".txt")
+            self._script.write_text(",".join(filters))
+            args += ["-/filter:v", str(self._script)]
+        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                 "-movflags", "+faststart", "-f", "mp4", str(self.path)]
+        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.frames_written = 0
+
+    def write(self, rgb: np.ndarray) -> None:
+        if rgb.shape[:2] != (self.size[1], self.size[0]):
+            raise ValueError(f"frame of shape {rgb.shape} does not match the video size {self.size}")
+        try:
+            self._proc.stdin.write(np.ascontiguousarray(rgb, np.uint8).tobytes())
+        except BrokenPipeError as exc:
+            raise VideoError(f"{self.path}: the encoder stopped ({self._stderr()})") from exc
+        self.frames_written += 1
+
+    def _stderr(self) -> str:
+        try:
+            return _ffmpeg_reason(self._proc.stderr.read().decode(errors="replace"))
+        except Exception:
+            return "no message"
+
+    def close(self) -> None:
+        self._proc.stdin.close()
+        try:
+            if self._proc.wait(timeout=600) != 0:
+                raise VideoError(f"{self.path}: encoding failed ({self._stderr()})")
+            self._proc.stderr.close()
+        finally:
+            self._remove_script()
+
+    def abort(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._remove_script()
+
+    def _remove_script(self) -> None:
+        if self._script is not None:
+            self._script.unlink(missing_ok=True)

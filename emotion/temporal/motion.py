@@ -1,0 +1,48 @@
+"""Motion energy in face regions from dense optical flow between aligned face crops.
+
+A movement can be too small or too brief to change the CNN's label and still be plain to a
+human coder: a twitch of a lip corner, a flash of the brows. Optical flow sees it. Each face is
+first warped to a canonical 64x64 crop (eyes and nose tip at fixed places), so head motion is
+mostly removed; the median flow of the crop (what alignment left of rigid motion) is
+subtracted too. Energy is the 90th percentile of the remaining flow speed in a region, in inter-ocular distances
+per second, which makes it independent of face size and frame rate.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..labels import MOTION_REGIONS
+
+CROP = 64
+CANONICAL = np.float32([[20, 24], [44, 24], [32, 38]])  # right eye, left eye, nose tip
+CANON_IOD = 24.0
+# Rows and columns of each region of emotion.labels.MOTION_REGIONS in the aligned crop.
+REGIONS = {"brows": (slice(6, 22), slice(8, 56)), "eyes": (slice(18, 32), slice(8, 56)),
+           "mouth": (slice(40, 60), slice(14, 50))}
+assert tuple(REGIONS) == MOTION_REGIONS
+
+
+def anchor_points(mesh_points: np.ndarray) -> np.ndarray:
+    """Eye centres and nose tip from a 468-point mesh (MediaPipe indices): points that an
+    expression barely moves, so alignment does not cancel the movement being measured."""
+    p = mesh_points[:, :2]
+    return np.float32([(p[33] + p[133]) / 2, (p[263] + p[362]) / 2, p[1]])
+
+
+def aligned_crop(gray: np.ndarray, mesh_points: np.ndarray) -> np.ndarray:
+    """(64, 64) uint8 face crop with the eyes and mouth at canonical places."""
+    m, _ = cv2.estimateAffinePartial2D(anchor_points(mesh_points), CANONICAL)
+    if m is None:
+        m = np.float32([[1, 0, 0], [0, 1, 0]])
+    return cv2.warpAffine(gray, m, (CROP, CROP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def region_motion(previous: np.ndarray, current: np.ndarray, dt: float) -> np.ndarray:
+    """Motion energy per region (brows, eyes, mouth), inter-ocular distances per second."""
+    flow = cv2.calcOpticalFlowFarneback(previous, current, None, 0.5, 2, 9, 3, 5, 1.1, 0)
+    flow -= np.median(flow.reshape(-1, 2), axis=0)
+    speed = np.linalg.norm(flow, axis=2) / CANON_IOD / max(dt, 1e-3)
+    # The 90th percentile, not the mean: a twitch moves a small patch of a region.
+    return np.array([float(np.percentile(speed[r], 90)) for r in REGIONS.values()], np.float32)
