@@ -6,7 +6,11 @@ import pytest
 from helpers import ROOT
 from emotion import EMOTIONS, EmotionClassifier, FacialExpressionModel, ModelFileError, load_model
 from emotion.training.save import save_json_pair, save_keras
-from emotion.training.nets import seed_cnn
+from emotion.training.nets import keras_model, spec
+
+
+def seed_cnn():
+    return keras_model(spec("seed"))
 
 MODELS = ROOT / "models"
 
@@ -23,7 +27,9 @@ def test_shipped_seed_pair_is_the_seed_architecture():
     model = load_model(MODELS / "seed.json")  # weights found beside the JSON
     kinds = [layer.__class__.__name__ for layer in model.layers]
     assert kinds.count("Conv2D") == 4 and kinds.count("Dense") == 3 and "Flatten" in kinds
-    assert model.count_params() == seed_cnn().count_params()
+    kernels = lambda m: [w.shape for layer in m.layers if layer.__class__.__name__ in ("Conv2D", "Dense")  # noqa: E731
+                         for w in layer.get_weights()[:1]]
+    assert kernels(model) == kernels(seed_cnn())  # the same layers and shapes as the seed spec
     x = np.random.default_rng(4).integers(0, 255, (4, 48, 48, 1)).astype("float32")
     np.testing.assert_allclose(model.predict_on_batch(x).sum(axis=1), 1.0, atol=1e-5)
 
@@ -86,13 +92,13 @@ def test_quantized_exports_of_the_shipped_model_agree_with_it(quantize, tmp_path
 
     import cv2
 
-    from emotion.training.augment import STRONG_AUGMENT, augment_batch
+    from emotion.training.augment import REAL_AUGMENT, augment_batch
 
     model = load_model(ROOT / "models" / "default.keras")
     gray = cv2.resize(cv2.cvtColor(astronaut[60:190, 160:290], cv2.COLOR_RGB2GRAY), (48, 48))
     face = gray[None, :, :, None].astype(np.float32)
     # Calibration needs face-like pixels: moved, turned, mirrored, partly erased copies of a real face.
-    faces = augment_batch(np.repeat(gray[None], 64, axis=0), STRONG_AUGMENT, np.random.default_rng(0))[..., None]
+    faces = augment_batch(np.repeat(gray[None], 64, axis=0), REAL_AUGMENT, np.random.default_rng(0))[..., None]
     out = export_tflite(model, tmp_path / f"q-{quantize}.tflite", quantize=quantize, representative=faces)
     assert out.stat().st_size < 0.6 * (ROOT / "models" / "default.tflite").stat().st_size  # int8 weights
     quantized = EmotionClassifier.from_path(out).predict(face)[0]

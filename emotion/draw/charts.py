@@ -115,3 +115,25 @@ def image_with_faces_figure(image: np.ndarray, faces: Sequence[FaceResult], titl
         probability_bars(fig.add_subplot(grid[row, 1]), face.probabilities,
                          f"face #{i + 1}: {face.emotion} {face.confidence * 100:.0f}%")
     return fig
+
+
+def reliability_figure(curves: dict[str, tuple[list[dict], float]], title: str, min_count: int = 10) -> Figure:
+    """Reliability diagram: per confidence bin, accuracy against mean confidence (the diagonal is
+    perfect calibration), one line per entry of `curves` (label -> (bins, ECE)), with the share
+    of faces in each bin below. Bins with fewer than `min_count` faces are not drawn (their
+    accuracy is noise; they still count in the ECE)."""
+    fig = Figure(figsize=(6.5, 7), layout="constrained")
+    ax, ax_count = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
+    ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=1, label="perfectly calibrated")
+    for (label, (bins, ece)), marker in zip(curves.items(), "os^D"):
+        used = [b for b in bins if b["count"] >= min_count]
+        ax.plot([b["confidence"] for b in used], [b["accuracy"] for b in used], marker=marker, ms=4,
+                label=f"{label} (ECE {ece * 100:.1f}%)")
+        total = sum(b["count"] for b in bins)
+        ax_count.plot([(b["lower"] + b["upper"]) / 2 for b in bins], [b["count"] / total for b in bins], marker=marker, ms=3)
+    ax.set(ylabel="accuracy", xlim=(0, 1), ylim=(0, 1), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    ax_count.set(xlabel="confidence (top probability)", ylabel="share of faces")
+    ax_count.grid(alpha=0.3)
+    return fig

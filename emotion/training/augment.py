@@ -1,12 +1,16 @@
-"""Training-time augmentation in NumPy/OpenCV, applied per batch on the host.
+"""Training-time augmentation in NumPy/OpenCV on 48x48 gray faces, in two steps: `sample` draws
+each image's random parameters (a `Views` value), `apply` renders them.
 
-Kept out of the Keras graph on purpose: the same code then runs under any backend, and it
-avoids the Keras augmentation layers, which were seen to hang under JAX with bf16.
+Two steps, so that a distillation teacher can be run once on fixed views (a few augmented
+copies of every face, cached with its answers) and the student can later be trained on exactly
+those views. The photometric part imitates what real inputs do to a face and FER2013's web
+crops do not show: webcam gain and gamma, blur, JPEG compression, sensor noise, a hand or
+glasses over part of the face (random erasing).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -17,33 +21,100 @@ class AugmentConfig:
     flip: bool = True
     max_rotation_deg: float = 0.0
     max_scale: float = 0.0  # zoom in/out by up to this fraction
-    max_shift: float = 0.0  # translate by up to this fraction of the side
+    max_shift: float = 0.0  # translate by up to this fraction of the side (a random crop, for 40-pixel views)
     erase_prob: float = 0.0  # probability of one random erased rectangle
+    max_brightness: float = 0.0  # add up to +-this fraction of full scale
+    max_contrast: float = 0.0  # multiply the deviation from mid-gray by 1 +- this
+    max_gamma: float = 0.0  # gamma exp(+-this)
+    blur_prob: float = 0.0  # Gaussian blur, sigma 0.3..1.2
+    jpeg_prob: float = 0.0  # JPEG round trip at quality 20..90
+    max_noise: float = 0.0  # Gaussian noise, std up to this many gray levels
 
 
 SEED_AUGMENT = AugmentConfig(flip=True)
-STRONG_AUGMENT = AugmentConfig(flip=True, max_rotation_deg=12, max_scale=0.12, max_shift=0.1, erase_prob=0.5)
-MEDIUM_AUGMENT = AugmentConfig(flip=True, max_rotation_deg=8, max_scale=0.08, max_shift=0.08, erase_prob=0.25)
+# The photometric ranges are those of webcam video and compressed recordings; the geometric ones
+# cover our detectors' framing (BlazeFace crops at 1.15x the box, Haar at 1x) and head roll.
+REAL_AUGMENT = AugmentConfig(flip=True, max_rotation_deg=15, max_scale=0.15, max_shift=0.1, erase_prob=0.5,
+                             max_brightness=0.15, max_contrast=0.3, max_gamma=0.3, blur_prob=0.2, jpeg_prob=0.3,
+                             max_noise=6.0)
+
+
+@dataclass(frozen=True)
+class Views:
+    """Per-image augmentation parameters for n images (every array has n rows)."""
+
+    flip: np.ndarray  # bool
+    angle: np.ndarray  # degrees
+    scale: np.ndarray
+    shift: np.ndarray  # (n, 2) pixels
+    erase: np.ndarray  # (n, 4) y, x, h, w; h = 0: none
+    gain: np.ndarray
+    offset: np.ndarray  # gray levels
+    gamma: np.ndarray
+    blur: np.ndarray  # sigma, 0: none
+    jpeg: np.ndarray  # quality, 0: none
+    noise: np.ndarray  # std in gray levels
+    seed: np.ndarray  # per image, for the noise and the erased patch's content
+
+    def __len__(self) -> int:
+        return len(self.flip)
+
+    def take(self, index) -> "Views":
+        return Views(**{k: v[index] for k, v in self.__dict__.items()})
+
+    def with_flip(self, flip: np.ndarray) -> "Views":
+        return replace(self, flip=flip)
+
+
+def sample(n: int, cfg: AugmentConfig, rng: np.random.Generator, side: int = 48) -> Views:
+    u = lambda limit: rng.uniform(-limit, limit, n)  # noqa: E731
+    erase = np.zeros((n, 4), np.int64)
+    chosen = rng.random(n) < cfg.erase_prob
+    eh, ew = rng.integers(side // 8, side // 2, (2, n))
+    erase[chosen] = np.stack([rng.integers(0, side - eh), rng.integers(0, side - ew), eh, ew], axis=1)[chosen]
+    return Views(
+        flip=(rng.random(n) < 0.5) if cfg.flip else np.zeros(n, bool),
+        angle=u(cfg.max_rotation_deg), scale=1.0 + u(cfg.max_scale), shift=rng.uniform(-cfg.max_shift, cfg.max_shift, (n, 2)) * side,
+        erase=erase, gain=1.0 + u(cfg.max_contrast), offset=u(cfg.max_brightness) * 255, gamma=np.exp(u(cfg.max_gamma)),
+        blur=np.where(rng.random(n) < cfg.blur_prob, rng.uniform(0.3, 1.2, n), 0.0),
+        jpeg=np.where(rng.random(n) < cfg.jpeg_prob, rng.integers(20, 91, n), 0),
+        noise=rng.uniform(0, cfg.max_noise, n), seed=rng.integers(0, 2**31, n))
+
+
+def apply(images: np.ndarray, views: Views) -> np.ndarray:
+    """(n, h, w) uint8 -> (n, h, w) uint8, each image rendered with its own parameters."""
+    out = np.empty_like(images)
+    n, h, w = images.shape
+    levels = np.arange(256, dtype=np.float64)
+    for i in range(n):
+        img = images[i]
+        if views.angle[i] or views.scale[i] != 1.0 or views.shift[i].any():
+            m = cv2.getRotationMatrix2D((w / 2, h / 2), float(views.angle[i]), float(views.scale[i]))
+            m[:, 2] += views.shift[i]
+            img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        if views.flip[i]:
+            img = img[:, ::-1]
+        if views.gain[i] != 1.0 or views.offset[i] or views.gamma[i] != 1.0:
+            lut = 255.0 * (levels / 255.0) ** views.gamma[i]
+            lut = (lut - 128.0) * views.gain[i] + 128.0 + views.offset[i]
+            img = cv2.LUT(np.ascontiguousarray(img), np.clip(lut, 0, 255).astype(np.uint8))
+        if views.blur[i]:
+            img = cv2.GaussianBlur(img, (0, 0), float(views.blur[i]))
+        if views.jpeg[i]:
+            ok, data = cv2.imencode(".jpg", np.ascontiguousarray(img), [cv2.IMWRITE_JPEG_QUALITY, int(views.jpeg[i])])
+            img = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if ok else img
+        needs_rng = views.noise[i] > 0 or views.erase[i, 2] > 0
+        rng = np.random.default_rng(int(views.seed[i])) if needs_rng else None
+        if views.noise[i] > 0:
+            img = np.clip(img + rng.normal(0, views.noise[i], img.shape), 0, 255).astype(np.uint8)
+        if views.erase[i, 2] > 0:
+            y, x, eh, ew = (int(v) for v in views.erase[i])
+            img = np.array(img)
+            img[y : y + eh, x : x + ew] = rng.integers(0, 256, (eh, ew), dtype=np.uint8)
+        out[i] = img
+    return out
 
 
 def augment_batch(images: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> np.ndarray:
     """(n, h, w) uint8 -> (n, h, w) uint8, each image randomly transformed."""
-    out = images.copy()
-    n, h, w = images.shape
-    if cfg.flip:
-        flip = rng.random(n) < 0.5
-        out[flip] = out[flip, :, ::-1]
-    if cfg.max_rotation_deg or cfg.max_scale or cfg.max_shift:
-        angles = rng.uniform(-cfg.max_rotation_deg, cfg.max_rotation_deg, n)
-        scales = 1.0 + rng.uniform(-cfg.max_scale, cfg.max_scale, n)
-        shifts = rng.uniform(-cfg.max_shift, cfg.max_shift, (n, 2)) * (w, h)
-        for i in range(n):
-            m = cv2.getRotationMatrix2D((w / 2, h / 2), angles[i], scales[i])
-            m[:, 2] += shifts[i]
-            out[i] = cv2.warpAffine(out[i], m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-    if cfg.erase_prob:
-        for i in np.flatnonzero(rng.random(n) < cfg.erase_prob):
-            eh, ew = rng.integers(h // 8, h // 2, 2)
-            y, x = rng.integers(0, h - eh), rng.integers(0, w - ew)
-            out[i, y : y + eh, x : x + ew] = rng.integers(0, 256, (eh, ew), dtype=np.uint8)
-    return out
+    return apply(images, sample(len(images), cfg, rng, images.shape[1]))

@@ -1,85 +1,116 @@
-"""Network architectures. Backend-agnostic Keras 3 only, so the same code trains under
-TensorFlow on a CPU and under JAX on a GPU, and the saved files load under either.
+"""Network architectures, each defined once as a list of layers (`ArchSpec`).
 
-Every network takes (48, 48, 1) gray pixels in 0..255 and rescales them itself, so that
-callers never have to know a model's normalisation.
+Two builders read the same list: `torch_nets.build` makes the PyTorch module the training engine
+trains, and `keras_model` here makes the Keras graph that is exported to TFLite for inference,
+with the trained weights copied layer by layer. So an architecture cannot drift between what is
+trained and what ships, and `tests/test_training.py` checks that both compute the same function.
+
+Every network takes (48, 48, 1) gray pixels in 0..255: it normalises them itself and, for nets
+that look at a smaller centre (`view` < 48), crops inside the graph. Training feeds randomly
+shifted 48x48 faces, so the centre crop a net sees in training is a random crop of the face;
+at inference the same graph sees the centre of the face. Callers never need to know either.
 """
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..labels import FACE_SIZE, NUM_CLASSES
 
-INPUT_SHAPE = (FACE_SIZE, FACE_SIZE, 1)
+BN_EPSILON = 1e-5  # PyTorch's default, used by both builders so their batch norms agree
 
 
-def seed_cnn() -> keras.Model:
+@dataclass(frozen=True)
+class ArchSpec:
+    """`layers`: ("conv", filters, kernel) | ("bn",) | ("relu",) | ("maxpool",) | ("dropout", rate)
+    | ("gap",) | ("flatten",) | ("dense", units); the classifier (dense to the 7 logits) and the
+    softmax are added by the builders. A conv followed by "bn" has no bias."""
+
+    name: str
+    layers: tuple[tuple, ...]
+    view: int = FACE_SIZE  # side of the centre the convolutions see
+    scale: str = "pm1"  # input scaling: "pm1" maps 0..255 to -1..1, "unit" to 0..1
+
+    @property
+    def margin(self) -> int:
+        return (FACE_SIZE - self.view) // 2
+
+
+def vgg(name: str, widths: tuple[int, ...], view: int = 40, convs: int = 2, dropout: float = 0.3) -> ArchSpec:
+    """VGG-style: per stage `convs` 3x3 Conv-BN-ReLU and a 2x2 max-pool, then global average
+    pooling (few parameters in the head, which is what lets a wide net generalise on 28k faces)."""
+    layers = []
+    for width in widths:
+        for _ in range(convs):
+            layers += [("conv", width, 3), ("bn",), ("relu",)]
+        layers.append(("maxpool",))
+    return ArchSpec(name, tuple(layers) + (("gap",), ("dropout", dropout)), view)
+
+
+def seed_net() -> ArchSpec:
     """The seed project's network, layer for layer: four Conv-BN-ReLU-MaxPool-Dropout blocks
-    (64 3x3, 128 5x5, 512 3x3, 512 3x3), Flatten, two Dense-BN-ReLU-Dropout blocks (256, 512),
-    softmax over the 7 classes."""
-    inputs = keras.Input(INPUT_SHAPE, name="gray48")
-    x = layers.Rescaling(1.0 / 255.0)(inputs)
+    (64 3x3, 128 5x5, 512 3x3, 512 3x3), Flatten, two Dense-BN-ReLU-Dropout blocks (256, 512)."""
+    layers = []
     for filters, kernel in ((64, 3), (128, 5), (512, 3), (512, 3)):
-        x = layers.Conv2D(filters, kernel, padding="same")(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
-        x = layers.MaxPooling2D(2)(x)
-        x = layers.Dropout(0.25)(x)
-    x = layers.Flatten()(x)
+        layers += [("conv", filters, kernel), ("bn",), ("relu",), ("maxpool",), ("dropout", 0.25)]
+    layers.append(("flatten",))
     for units in (256, 512):
-        x = layers.Dense(units)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
-        x = layers.Dropout(0.25)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
-    return keras.Model(inputs, outputs, name="seed_cnn")
+        layers += [("dense", units), ("bn",), ("relu",), ("dropout", 0.25)]
+    return ArchSpec("seed", tuple(layers), FACE_SIZE, scale="unit")
 
 
-def vgg_gap(widths: tuple[int, ...] = (48, 96, 192, 384), dropout: float = 0.3, spatial_dropout: float = 0.1) -> keras.Model:
-    """A compact VGG-style network: per stage two 3x3 Conv-BN-ReLU and a 2x2 max-pool, then
-    global average pooling instead of the seed's large Flatten+Dense head. The GAP head has
-    few parameters, which is what lets a 2.6M-parameter network generalise on 28k faces."""
-    inputs = keras.Input(INPUT_SHAPE, name="gray48")
-    x = layers.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)
-    for stage, filters in enumerate(widths):
-        for _ in range(2):
-            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-            x = layers.BatchNormalization()(x)
-            x = layers.Activation("relu")(x)
-        x = layers.MaxPooling2D(2)(x)
-        if stage >= 1 and spatial_dropout:
-            x = layers.SpatialDropout2D(spatial_dropout * stage)(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
-    return keras.Model(inputs, outputs, name="vgg_gap")
-
-
-def tiny_cnn() -> keras.Model:
-    """A very small network for smoke tests of the training pipeline (seconds per epoch)."""
-    inputs = keras.Input(INPUT_SHAPE, name="gray48")
-    x = layers.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)
-    for filters in (8, 16):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.MaxPooling2D(2)(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32", name="emotion")(x)
-    return keras.Model(inputs, outputs, name="tiny_cnn")
-
-
-ARCHITECTURES = {
-    "seed": seed_cnn,
-    "vgg": vgg_gap,  # 2.6M parameters, ~264M multiply-adds per face
-    # 1.2M parameters, ~118M multiply-adds per face; lightly regularised for short CPU schedules.
-    "vgg-s": lambda: vgg_gap((32, 64, 128, 256), dropout=0.2, spatial_dropout=0.0),
-    "tiny": tiny_cnn,
+ARCHITECTURES: dict[str, ArchSpec] = {
+    "seed": seed_net(),
+    # ~1.2M parameters; at a 40x40 view ~82M multiply-adds per face: the shipped default's shape.
+    "vgg-s": vgg("vgg-s", (32, 64, 128, 256)),
+    # ~2.6M parameters, ~180M multiply-adds: an ensemble member.
+    "vgg-m": vgg("vgg-m", (48, 96, 192, 384)),
+    # Three convs per stage: deeper, for diversity in the ensemble.
+    "vgg-d": vgg("vgg-d", (32, 64, 128, 256), convs=3),
+    "tiny": ArchSpec("tiny", (("conv", 8, 3), ("relu",), ("maxpool",), ("conv", 16, 3), ("relu",), ("maxpool",), ("gap",)), 40),
 }
 
 
-def build(arch: str) -> keras.Model:
+def spec(arch: str) -> ArchSpec:
     if arch not in ARCHITECTURES:
         raise UsageError(f"unknown architecture {arch!r}; choose from {', '.join(ARCHITECTURES)}")
-    return ARCHITECTURES[arch]()
+    return ARCHITECTURES[arch]
+
+
+def keras_model(arch: ArchSpec, temperature: float = 1.0):
+    """The inference graph of `arch` in Keras (weights untrained; `convert.to_keras` copies them
+    in). `temperature` divides the logits before the softmax: calibration, baked into the file."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="gray48")
+    x = inputs
+    if arch.margin:
+        x = layers.Cropping2D(arch.margin, name="centre")(x)
+    x = layers.Rescaling(1 / 127.5, offset=-1.0)(x) if arch.scale == "pm1" else layers.Rescaling(1 / 255.0)(x)
+    for i, layer in enumerate(arch.layers):
+        kind, followed_by_bn = layer[0], i + 1 < len(arch.layers) and arch.layers[i + 1][0] == "bn"
+        if kind == "conv":
+            x = layers.Conv2D(layer[1], layer[2], padding="same", use_bias=not followed_by_bn)(x)
+        elif kind == "dense":
+            x = layers.Dense(layer[1], use_bias=not followed_by_bn)(x)
+        elif kind == "bn":
+            x = layers.BatchNormalization(epsilon=BN_EPSILON)(x)
+        elif kind == "relu":
+            x = layers.Activation("relu")(x)
+        elif kind == "maxpool":
+            x = layers.MaxPooling2D(2)(x)
+        elif kind == "dropout":
+            x = layers.Dropout(layer[1])(x)
+        elif kind == "gap":
+            x = layers.GlobalAveragePooling2D()(x)
+        elif kind == "flatten":
+            x = layers.Flatten()(x)
+        else:
+            raise UsageError(f"{arch.name}: unknown layer {layer!r}")
+    x = layers.Dense(NUM_CLASSES, name="logits")(x)
+    if temperature != 1.0:
+        x = layers.Rescaling(1.0 / temperature, name="temperature")(x)
+    outputs = layers.Softmax(name="emotion")(x)
+    return keras.Model(inputs, outputs, name=arch.name.replace("-", "_"))

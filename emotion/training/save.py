@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from ..errors import UsageError
-from ..io.files import atomic_path, write_json_atomic, write_text_atomic
+from ..io.files import atomic_path, write_json_atomic
 from ..io.model_files import ENSEMBLE_SUFFIX, EnsembleManifest, check_file, is_ensemble
 
 WEIGHTS_SUFFIX = ".weights.h5"
@@ -136,37 +136,3 @@ def export_tflite(model, path: str | Path, float16: bool = True, quantize: str |
     with atomic_path(path) as tmp:
         model.export(str(tmp), format="litert", verbose=False, **options)
     return Path(path)
-
-
-def write_run(model, out: Path, name: str, formats: tuple[str, ...], float16: bool, splits, scores: dict,
-              history: dict, history_csv: Path, arch: str) -> dict[str, Path]:
-    """Every file of a finished training run except its card: the model in the asked formats
-    (the TFLite export scored on the test splits, its scores added to `scores`), the history,
-    the training curves and the PrivateTest confusion matrix."""
-    import keras
-
-    from ..draw import charts
-    from .metrics import format_score
-    from .scoring import score_export
-
-    shipped = scores["PrivateTest+flip"]
-    written = {}
-    if "keras" in formats:
-        written["keras"] = save_keras(model, out / f"{name}.keras", float16=float16)
-    if "json" in formats:
-        written["json"], written["weights"] = save_json_pair(model, out / f"{name}.json", out / f"{name}{WEIGHTS_SUFFIX}",
-                                                             float16=float16)
-    if "tflite" in formats:
-        if keras.backend.backend() == "tensorflow":
-            written["tflite"] = export_tflite(model, out / f"{name}.tflite", float16=float16)
-            scores.update(score_export(written["tflite"], splits))
-            print(format_score(scores["PrivateTest+flip (tflite)"], " (exported .tflite, flip TTA)"))
-        else:
-            print(f"note: no .tflite under the {keras.backend.backend()} backend; under TensorFlow run "
-                  f"python -m emotion.export {out / name}.keras --data DATA --card {out / name}.metrics.json")
-    written["history"] = write_text_atomic(out / f"{name}.history.csv", history_csv.read_text())
-    written["curves"] = charts.save_figure(charts.training_curves(history, f"{name} ({arch})"), out / f"{name}.training_curves.png")
-    written["confusion"] = charts.save_figure(
-        charts.confusion_matrix_figure(np.array(shipped.confusion), f"{name}: PrivateTest {shipped.accuracy * 100:.1f}% (flip TTA)"),
-        out / f"{name}.confusion_matrix.png")
-    return written

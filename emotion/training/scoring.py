@@ -11,10 +11,12 @@ import numpy as np
 
 from ..errors import UsageError
 from ..inference.classifier import EmotionClassifier, to_face_batch
+from .calibration import calibration
 from .data import FerSplit, FerSplits, load_fer2013
 from .metrics import SplitScore, score_split
 
 FINAL_SPLITS = ("PublicTest", "PrivateTest")
+SPEED_BATCHES = (1, 32)  # one face (live latency) and a video's batch
 
 
 def faces_of(split: FerSplit) -> np.ndarray:
@@ -51,15 +53,19 @@ def throughput(classifier: EmotionClassifier, faces: np.ndarray, batch: int, sec
 
 
 def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, speed: bool = True) -> dict:
-    """Scores on the named splits and (optionally) throughput at batch 1 and 64, JSON-ready."""
+    """Scores and calibration on the named splits and (optionally) throughput at batch 1 and 32, JSON-ready."""
     classifier = EmotionClassifier.from_path(model, flip_tta=flip_tta)
     fer = load_fer2013(data)
     unknown = [s for s in splits if s not in fer.by_name()]
     if unknown:
         raise UsageError(f"unknown split(s) {', '.join(unknown)}; choose from {', '.join(fer.by_name())}")
-    scores = score_splits(classifier, fer, splits)
-    result = {"model": str(model), "flip_tta": flip_tta, "scores": {k: v.to_dict() for k, v in scores.items()}}
+    result = {"model": str(model), "flip_tta": flip_tta, "scores": {}, "calibration": {}}
+    for name in splits:
+        split = fer.by_name()[name]
+        probs = classifier.predict(faces_of(split))
+        result["scores"][name] = score_split(name, split.labels, probs).to_dict()
+        result["calibration"][name] = calibration(probs, split.labels).to_dict()
     if speed:
         faces = fer.by_name()[splits[-1]].images
-        result["faces_per_second"] = {f"batch{b}": round(throughput(classifier, faces, b), 1) for b in (1, 64)}
+        result["faces_per_second"] = {f"batch{b}": round(throughput(classifier, faces, b), 1) for b in SPEED_BATCHES}
     return result

@@ -1,0 +1,65 @@
+"""How steady are a model's predictions on real video? The frame-to-frame flip rate of the top
+class (raw, before any smoothing) on the shared real clips: a face that does not change its
+expression between two frames 40 ms apart should not change its label either, so a lower rate
+is better, as long as real changes are still followed.
+
+    python benchmarks/prediction_stability.py [--models models/default.tflite OTHER.tflite ...]
+
+Also reports the mean top probability (what the app shows as confidence) on the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results_io import write_results  # noqa: E402
+
+CLIPS = ("WolfgangLanger_Pexels.mp4", "single_face.mp4")
+
+
+def stability(model: str, clip: Path) -> dict:
+    from emotion import EmotionAnalyzer, FaceStream
+    from emotion.io.video import read_frames
+
+    analyzer, stream = EmotionAnalyzer(model=model), FaceStream()
+    tops, confidences, frames = [], [], 0
+    for frame in read_frames(clip):
+        frames += 1
+        tracked = stream.step(frame.time_s, analyzer.analyze(frame.rgb))
+        main = [t for t in tracked if t.face_id == 1]
+        tops.append(int(np.argmax(main[0].face.probabilities)) if main else -1)
+        if main:
+            confidences.append(main[0].face.confidence)
+    pairs = [(a, b) for a, b in zip(tops, tops[1:]) if a >= 0 and b >= 0]
+    flips = sum(a != b for a, b in pairs)
+    return {"model": model, "clip": clip.name, "frames": frames, "pairs": len(pairs), "flips": flips,
+            "flip_rate": round(flips / max(len(pairs), 1), 4), "mean_confidence": round(float(np.mean(confidences)), 4)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", nargs="+", default=[str(ROOT / "models" / "default.tflite")])
+    ap.add_argument("--media", type=Path, default=ROOT.parent / "shared" / "media")
+    ap.add_argument("--name", default="prediction_stability", help="results file name")
+    args = ap.parse_args()
+    rows = [stability(m, args.media / clip) for m in args.models for clip in CLIPS]
+    lines = ["# Prediction stability on real clips", "",
+             f"Command: `python benchmarks/prediction_stability.py --models {' '.join(args.models)}`. Flip rate: share of "
+             "consecutive frame pairs (face 1 in both) whose raw top class differs.", "",
+             "| model | clip | frame pairs | flips | flip rate | mean top probability |", "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| `{r['model']}` | {r['clip']} | {r['pairs']} | {r['flips']} | {r['flip_rate'] * 100:.1f}% | "
+                     f"{r['mean_confidence'] * 100:.1f}% |")
+    write_results(args.name, lines, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
