@@ -1,7 +1,7 @@
 """python app.py: the Gradio demo - live webcam, image and video tabs, and an HTTP API.
 
     python app.py [--share] [--host 127.0.0.1] [--port 7860] [--auth USER:PASS]
-                  [--model PATH] [--detector NAME] [--max-file-size 200mb]
+                  [--model PATH] [--detector NAME] [--min-face PIXELS] [--max-file-size 200mb]
 
 Credentials can also come from the EMOTION_APP_AUTH environment variable (USER:PASS), which
 keeps them out of the shell history. The UI only wires components to the `emotion` package
@@ -27,6 +27,7 @@ from emotion import EMOTIONS, EmotionAnalyzer, EmotionError, ImageInputError, Li
 from emotion.draw import charts
 from emotion.draw.annotate import numbered
 from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 AUTH_ENV = "EMOTION_APP_AUTH"
 TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
@@ -220,6 +221,8 @@ def parse_args(argv=None):
     p.add_argument("--auth", help=f"USER:PASS required to open the app (or set {AUTH_ENV})")
     p.add_argument("--model", help="emotion model file (default: models/default.tflite, or EMOTION_MODEL)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
+    p.add_argument("--min-face", type=int, default=DEFAULT_MIN_FACE, metavar="PIXELS",
+                   help=f"smallest face (box side) looked for anywhere in the frame (default {DEFAULT_MIN_FACE})")
     p.add_argument("--no-actions", action="store_true", help="skip facial action measurements and events (faster)")
     p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb)")
     p.add_argument("--queue-size", type=int, default=16, help="requests waiting beyond this are refused (default 16)")
@@ -252,7 +255,7 @@ def main(argv=None) -> int:
         print("WARNING: --share publishes this app on a public gradio.live address: anyone with the link can "
               "use it and upload to this machine." + ("" if auth else " Protect it with --auth USER:PASS "
               f"(or {AUTH_ENV})."), file=sys.stderr, flush=True)
-    analyzer = EmotionAnalyzer(args.detector, args.model)
+    analyzer = EmotionAnalyzer(args.detector, args.model, min_face=args.min_face)
     work_dir = Path(tempfile.mkdtemp(prefix="emotion-app-"))
     # Uploads and job outputs live in one folder that goes when the server stops, by Ctrl-C or
     # by SIGTERM (systemd, docker stop): SIGTERM becomes a normal exit so atexit runs.

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from emotion.errors import UsageError, command
 from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .jobs import Options
 from .runner import default_out_dir, env_threads_for, run
@@ -43,6 +44,9 @@ def parse(argv=None):
     p.add_argument("--recursive", action="store_true", help="also look in sub-folders (their layout is mirrored in --out)")
     p.add_argument("--stride", type=int, default=1, help="analyse every Nth frame; the video still gets every frame (default 1)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES, help=f"face detector (default {DEFAULT_DETECTOR})")
+    p.add_argument("--min-face", type=int, default=DEFAULT_MIN_FACE, metavar="PIXELS",
+                   help=f"smallest face (box side) looked for anywhere in the frame (default {DEFAULT_MIN_FACE}; "
+                        "larger values are faster on big frames)")
     p.add_argument("--model", help="emotion model file (default: models/default.tflite, or EMOTION_MODEL)")
     p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
     p.add_argument("--no-actions", action="store_true",
@@ -63,11 +67,14 @@ def main(argv=None) -> int:
     args = parse(argv)
     if args.stride < 1 or args.workers < 1:
         raise UsageError("--stride and --workers must be at least 1")
+    if args.min_face < 8:
+        raise UsageError("--min-face must be at least 8 pixels")
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
+                      min_face=args.min_face,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,
                       engine=args.engine, ray_address=args.ray_address,
                       quiet=args.quiet)

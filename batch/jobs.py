@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotion.inference.detectors import DEFAULT_DETECTOR
+from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .outputs import OutputPaths
 
@@ -21,6 +22,7 @@ class Options:
     out_dir: Path
     stride: int = 1
     detector: str = DEFAULT_DETECTOR
+    min_face: int = DEFAULT_MIN_FACE
     model: str | None = None
     overwrite: bool = False
     write_video: bool = True
@@ -58,7 +60,7 @@ def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dic
 
     started = time.perf_counter()
     try:
-        analyzer = EmotionAnalyzer(options.detector, options.model)  # models are cached per process
+        analyzer = EmotionAnalyzer(options.detector, options.model, min_face=options.min_face)  # models are cached per process
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions)
         status = "skipped" if result.skipped else "ok"

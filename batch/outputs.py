@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion.inference.analyzer import MIN_FACE_FOR_ACTIONS
 from emotion.io.files import partial_path, publish
 from emotion.labels import (ACTION_NAMES, EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, MEASURE_NAMES, MOTION_NAMES,
                             NO_FACE, POSE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
@@ -111,23 +112,28 @@ class SummaryBuilder:
     def __init__(self):
         self.frames = 0
         self.no_face_frames = 0
+        self.small_face_frames = 0  # frames with a face too small for action measurements
         self.faces: dict[int, dict] = {}
 
     def add(self, time_s: float, tracked) -> None:
         self.frames += 1
         if not tracked:
             self.no_face_frames += 1
-        for t in tracked:
+        small = [min(t.face.box[2:]) < MIN_FACE_FOR_ACTIONS for t in tracked]
+        self.small_face_frames += any(small)
+        for t, too_small in zip(tracked, small):
             face = t.face
-            s = self.faces.setdefault(t.face_id, {"first_s": time_s, "last_s": time_s, "frames": 0,
-                                                "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS))})
+            s = self.faces.setdefault(t.face_id, {"first_s": time_s, "last_s": time_s, "frames": 0, "small": 0,
+                                                  "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS))})
             s["last_s"] = time_s
             s["frames"] += 1
+            s["small"] += too_small
             s["top"][int(np.argmax(face.probabilities))] += 1
             s["prob_sum"] += face.probabilities
 
     def build(self, video: str, info, frames_total: int, stride: int, seconds: float,
-              baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None) -> dict:
+              baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None,
+              actions: bool = True) -> dict:
         faces = {}
         events = events or []
         for face_id, s in sorted(self.faces.items()):
@@ -143,11 +149,16 @@ class SummaryBuilder:
                                                                for n, v in zip(MEASURE_NAMES, base)},
                 "action_baseline_from": (baseline_sources or {}).get(face_id),
                 "events": {k: sum(e.kind == k for e in own) for k in EVENT_KINDS},
+                "share_of_frames_too_small_for_actions": round(s["small"] / s["frames"], 4) if actions else None,
             }
         return {
             "video": video, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
             "frame_rate": round(float(info.frame_rate), 4), "variable_frame_rate": info.variable_frame_rate,
             "frames_total": frames_total, "frames_analysed": self.frames, "stride": stride,
             "share_of_frames_without_face": round(self.no_face_frames / self.frames, 4) if self.frames else None,
+            # Faces smaller than this many pixels get emotions but no action measurements.
+            "min_face_for_actions": MIN_FACE_FOR_ACTIONS,
+            "share_of_frames_with_faces_too_small_for_actions": (round(self.small_face_frames / self.frames, 4)
+                                                                  if self.frames and actions else None),
             "faces": faces, "events": len(events), "processing_seconds": round(seconds, 2),
         }

@@ -65,7 +65,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     video_tmp = partial_path(outputs.video)
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
-    stream, summary = FaceStream(), SummaryBuilder()
+    stream, summary, detection = FaceStream(), SummaryBuilder(), analyzer.stream_detector()
     empty_t = []
     last_faces, frames_seen = [], 0
     pending: list[Frame] = []
@@ -74,7 +74,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         nonlocal last_faces
         analysed = [f for f in pending if f.index % stride == 0]
         grays = [to_gray(f.rgb) for f in analysed]
-        results = analyzer.analyze_batch([f.rgb for f in analysed], grays=grays) if analysed else []
+        results = analyzer.analyze_batch([f.rgb for f in analysed], grays=grays, stream=detection,
+                                         times=[f.time_s for f in analysed]) if analysed else []
         by_index = {f.index: (faces, gray) for f, faces, gray in zip(analysed, results, grays)}
         for frame in pending:
             if frame.index in by_index:
@@ -106,7 +107,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         baselines = {face_id: values for face_id, (values, _) in measured.items()}
         origins = {face_id: origin for face_id, (_, origin) in measured.items()}
         events = dynamics.events()
-        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins)
+        data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins,
+                             analyzer.measures_actions)
         chart = timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
                                 f"{source.name}: emotion probabilities over time", events)
         # Publish: the video first, the summary last, so a complete summary implies the rest.

@@ -54,12 +54,16 @@ class LiveSession:
 
     def __post_init__(self):
         self.stream = FaceStream(self.half_life_s, window_s=WINDOW_S)
+        self._detection = None  # the analyzer's per-stream detection state, made on the first frame
 
     def process(self, analyzer: EmotionAnalyzer, frame, now: float | None = None) -> LiveFrame:
         now = time.monotonic() if now is None else now
         rgb = load_image(frame, name="webcam frame")
         gray = to_gray(rgb)
-        tracked = self.stream.step(now, analyzer.analyze_batch([rgb], grays=[gray])[0], gray)
+        if self._detection is None:
+            self._detection = analyzer.stream_detector()
+        faces = analyzer.analyze_batch([rgb], grays=[gray], stream=self._detection, times=[now])[0]
+        tracked = self.stream.step(now, faces, gray)
         smoothed = with_smoothed_probabilities(tracked)
         actions = {t.face_id: self._relative_actions(t, now) for t in tracked}
         for face_id in self.stream.dynamics.prune([t.face_id for t in tracked], now, WINDOW_S):

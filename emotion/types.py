@@ -64,6 +64,24 @@ class Detections:
         """(n, 4) integer x, y, width, height, the form the CSV timelines use."""
         return xyxy_to_xywh(self.xyxy)
 
+    @staticmethod
+    def concat(parts: list["Detections"]) -> "Detections":
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return Detections.empty()
+        kp = None if any(p.keypoints is None for p in parts) else np.concatenate([p.keypoints for p in parts])
+        return Detections(np.concatenate([p.xyxy for p in parts]), np.concatenate([p.scores for p in parts]), kp)
+
+    def shifted(self, dx: float, dy: float) -> "Detections":
+        """The same faces in the coordinates of an image this one was cut from at (dx, dy)."""
+        kp = None if self.keypoints is None else self.keypoints + np.float32([dx, dy])
+        return Detections(self.xyxy + np.float32([dx, dy, dx, dy]), self.scores, kp)
+
+    @property
+    def sides(self) -> np.ndarray:
+        """(n,) the shorter side of each box in pixels."""
+        return np.minimum(self.xyxy[:, 2] - self.xyxy[:, 0], self.xyxy[:, 3] - self.xyxy[:, 1])
+
     def clipped(self, width: int, height: int) -> "Detections":
         """Boxes clipped to the image; boxes left with no area are dropped."""
         xyxy = self.xyxy.copy()

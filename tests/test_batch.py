@@ -205,3 +205,40 @@ def test_parallel_workers_give_the_same_timelines(tmp_path):
         assert [r["emotion"] for r in a] == [r["emotion"] for r in b] and len(a) == 15
         for ra, rb in zip(a, b):
             assert all(abs(float(ra[e] or 0) - float(rb[e] or 0)) < 2e-3 for e in EMOTIONS)
+
+
+def test_a_video_call_gallery_keeps_one_face_id_per_tile(astronaut, tmp_path):
+    """A 1920x1080 recording of a 6x6 gallery (the astronaut in every tile, each moving a little):
+    every tile's face is found in every frame, under one id of its own throughout."""
+    import subprocess as sp
+
+    import numpy as np
+
+    from emotion.io.video import ffmpeg_exe
+    from test_detectors import face_cell
+
+    path, n = tmp_path / "gallery.mp4", 20
+    proc = sp.Popen([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                     "-s", "1920x1080", "-framerate", "10", "-i", "pipe:0", "-c:v", "libx264", "-crf", "18",
+                     "-pix_fmt", "yuv420p", str(path)], stdin=sp.PIPE)
+    head, _ = face_cell(astronaut, 80)
+    cell = np.full((180, 320, 3), 40, np.uint8)
+    cell[: min(head.shape[0], 180), 80 : 80 + head.shape[1]] = head[:180]
+    for i in range(n):
+        frame = np.zeros((1080, 1920, 3), np.uint8)
+        for r in range(6):
+            for c in range(6):
+                frame[r * 180 : (r + 1) * 180, c * 320 : (c + 1) * 320] = np.roll(cell, (i % 5) - 2, axis=1)
+        proc.stdin.write(frame.tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+    result = run_batch(path, "--out", tmp_path / "out", "--no-video")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = read_csv(tmp_path / "out" / "gallery.timeline.csv")
+    assert len(rows) == 36 * n and all(r["face_id"] for r in rows)
+    tile_ids: dict = {}
+    for r in rows:
+        tile = (int(float(r["y"]) + float(r["h"]) / 2) // 180, int(float(r["x"]) + float(r["w"]) / 2) // 320)
+        tile_ids.setdefault(tile, set()).add(r["face_id"])
+    assert len(tile_ids) == 36 and all(len(ids) == 1 for ids in tile_ids.values())
+    assert len({next(iter(ids)) for ids in tile_ids.values()}) == 36

