@@ -119,17 +119,17 @@ class Handlers:
         job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
         try:
             result = process_video(path, job, self.motion_analyzer, stride=max(1, int(stride or 1)), progress=True,
-                                   actions=self.actions)
+                                   actions=self.actions, command="app.py video tab")
         except (EmotionError, ValueError) as exc:
             shutil.rmtree(job, ignore_errors=True)
             raise gr.Error(str(exc).replace(str(Path(path).parent) + "/", "")) from exc
         o = result.outputs
-        return (str(o.video), str(o.chart), result.summary, [str(o.timeline), str(o.events), str(o.video)],
+        return (str(o.video), str(o.chart), result.summary, [str(o.report), str(o.timeline), str(o.events), str(o.video)],
                 event_table(result.events))
 
     def video_api(self, path, stride=1):
         video, _chart, summary, files, _events = self.video(path, stride, progress=gr.Progress())
-        return video, files[0], summary
+        return video, files[1], summary
 
     def _clean_old_jobs(self) -> None:
         for job in self.work_dir.glob("job-*"):
@@ -193,7 +193,8 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
             vid_chart = gr.Image(label="emotion timeline", type="filepath")
             with gr.Row():
                 vid_summary = gr.JSON(label="summary")
-                vid_files = gr.File(label="downloads (CSV timeline, CSV events, annotated video)", file_count="multiple")
+                vid_files = gr.File(label="downloads (HTML report, CSV timeline, CSV events, annotated video)",
+                                    file_count="multiple", elem_id="video-files")
             vid_events = gr.Dataframe(headers=EVENT_HEADERS, label="events: micro-expressions, movements, episodes",
                                       interactive=False, elem_id="video-events")
             vid_btn.click(h.video, [vid_in, stride], [vid_out, vid_chart, vid_summary, vid_files, vid_events], concurrency_limit=1,

@@ -17,7 +17,11 @@ For each video NAME the output folder gets:
                       each emotion, mean probabilities, action baseline, event counts;
                       share of frames without a face
   NAME.timeline.png   emotion probabilities over time for the main faces, events marked
-and the folder gets index.csv: one row per input with status ok/skipped/failed and the reason.
+  NAME.report.html    all of it on one self-contained page: timeline, faces, events with a
+                      picture of each apex, facial actions, quality checks, how it was made
+and the folder gets index.csv (one row per input with status ok/skipped/failed and the reason),
+study.csv (one row per video and face, --metadata columns joined) and report.html (every video,
+then groups compared by the metadata columns), rebuilt from every summary after each run.
 
 Outputs appear only when complete; a rerun skips finished videos (unless --overwrite).
 Exit code 0 when no video failed, 1 otherwise.
@@ -26,6 +30,7 @@ Exit code 0 when no video failed, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -34,6 +39,7 @@ from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .jobs import Options
+from .metadata import read_metadata
 from .runner import default_out_dir, env_threads_for, run
 
 
@@ -58,6 +64,12 @@ def parse(argv=None):
                         "(pip install -r requirements-ray.txt; inputs and --out on a filesystem all nodes share)")
     p.add_argument("--ray-address", help="join this Ray cluster (auto, or ray://HOST:PORT); default with --engine "
                                          "ray: start a local Ray instance with --workers CPUs")
+    p.add_argument("--metadata", type=Path, metavar="CSV",
+                   help="participant metadata: a 'video' column (file name or path relative to the input folder) and "
+                        "any others (participant, condition, ...), joined into study.csv and compared in report.html")
+    p.add_argument("--group-by", metavar="COLUMN[,COLUMN]",
+                   help="metadata columns to compare groups by (default: every column with 2 to 8 distinct values, "
+                        "fewer than its rows)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p.parse_args(argv)
 
@@ -72,14 +84,18 @@ def main(argv=None) -> int:
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    metadata = read_metadata(args.metadata) if args.metadata else None
+    group_by = [c.strip() for c in args.group_by.split(",") if c.strip()] if args.group_by else None
+    if group_by and not metadata:
+        raise UsageError("--group-by needs --metadata")
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       min_face=args.min_face,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,
-                      engine=args.engine, ray_address=args.ray_address,
-                      quiet=args.quiet)
+                      engine=args.engine, ray_address=args.ray_address, quiet=args.quiet,
+                      command=" ".join(["python -m batch", *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))
     try:
-        report = run(args.inputs, options, recursive=args.recursive)
+        report = run(args.inputs, options, recursive=args.recursive, metadata=metadata, group_by=group_by)
     except KeyboardInterrupt:
         print("\ninterrupted: finished videos are kept; run the same command again to do the rest", file=sys.stderr)
         return 130

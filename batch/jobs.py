@@ -14,7 +14,7 @@ from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 from .outputs import OutputPaths
 
 INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
-                 "summary", "chart"]
+                 "summary", "chart", "report"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Options:
     engine: str = "local"  # local | ray
     ray_address: str | None = None
     quiet: bool = False
+    command: str = "python -m batch"  # as typed, recorded in every summary and report
 
 
 def index_row(video: Path, status: str, reason: str = "", outputs: OutputPaths | None = None, summary: dict | None = None,
@@ -44,7 +45,8 @@ def index_row(video: Path, status: str, reason: str = "", outputs: OutputPaths |
             "timeline": str(outputs.timeline) if listed else "",
             "events": str(outputs.events) if listed else "",
             "summary": str(outputs.summary) if listed else "",
-            "chart": str(outputs.chart) if listed else ""}
+            "chart": str(outputs.chart) if listed else "",
+            "report": str(outputs.report) if listed else ""}
 
 
 def failed_row(video: Path, reason: str, seconds: float | None = None) -> dict:
@@ -62,7 +64,8 @@ def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dic
     try:
         analyzer = EmotionAnalyzer(options.detector, options.model, min_face=options.min_face)  # models are cached per process
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
-                               overwrite=options.overwrite, progress=progress, actions=options.actions)
+                               overwrite=options.overwrite, progress=progress, actions=options.actions,
+                               command=options.command)
         status = "skipped" if result.skipped else "ok"
         reason = "outputs already complete (use --overwrite to redo)" if result.skipped else ""
         return index_row(video, status, reason, result.outputs, result.summary, time.perf_counter() - started,

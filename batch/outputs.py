@@ -12,6 +12,9 @@ from emotion.inference.analyzer import MIN_FACE_FOR_ACTIONS
 from emotion.io.files import partial_path, publish
 from emotion.labels import (ACTION_NAMES, EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, MEASURE_NAMES, MOTION_NAMES,
                             NO_FACE, POSE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
+TURNED_DEG = 30.0  # head pose beyond this (yaw or pitch) is reported as a quality flag
+POSE_INDEX = [MEASURE_NAMES.index(n) for n in POSE_NAMES]
+
 
 @dataclass(frozen=True)
 class OutputPaths:
@@ -20,16 +23,17 @@ class OutputPaths:
     summary: Path
     chart: Path
     events: Path
+    report: Path
 
     @staticmethod
     def for_video(source: Path, out_dir: Path) -> "OutputPaths":
         stem = source.stem
         return OutputPaths(out_dir / f"{stem}.annotated.mp4", out_dir / f"{stem}.timeline.csv",
                            out_dir / f"{stem}.summary.json", out_dir / f"{stem}.timeline.png",
-                           out_dir / f"{stem}.events.csv")
+                           out_dir / f"{stem}.events.csv", out_dir / f"{stem}.report.html")
 
     def required(self, with_video: bool) -> list[Path]:
-        return [self.timeline, self.events, self.summary, self.chart] + ([self.video] if with_video else [])
+        return [self.timeline, self.events, self.summary, self.chart, self.report] + ([self.video] if with_video else [])
 
     def complete(self, with_video: bool) -> bool:
         return all(p.exists() and p.stat().st_size > 0 for p in self.required(with_video))
@@ -124,21 +128,35 @@ class SummaryBuilder:
         for t, too_small in zip(tracked, small):
             face = t.face
             s = self.faces.setdefault(t.face_id, {"first_s": time_s, "last_s": time_s, "frames": 0, "small": 0,
-                                                  "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS))})
+                                                  "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS)),
+                                                  "det_sum": 0.0, "measured": 0, "turned": 0,
+                                                  "measure_sum": np.zeros(len(MEASURE_NAMES)),
+                                                  "measure_n": np.zeros(len(MEASURE_NAMES))})
             s["last_s"] = time_s
             s["frames"] += 1
             s["small"] += too_small
             s["top"][int(np.argmax(face.probabilities))] += 1
             s["prob_sum"] += face.probabilities
+            s["det_sum"] += face.det_score
+            measures = t.measures
+            known = np.isfinite(measures)
+            s["measure_sum"][known] += measures[known]
+            s["measure_n"] += known
+            if known[POSE_INDEX].all():
+                s["measured"] += 1
+                s["turned"] += bool((np.abs(measures[POSE_INDEX[:2]]) > TURNED_DEG).any())
 
     def build(self, video: str, info, frames_total: int, stride: int, seconds: float,
               baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None,
-              actions: bool = True) -> dict:
+              actions: bool = True, run: dict | None = None) -> dict:
         faces = {}
         events = events or []
         for face_id, s in sorted(self.faces.items()):
             base = (baselines or {}).get(face_id)
             own = [e for e in events if e.face_id == face_id]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_raw = s["measure_sum"] / s["measure_n"]
+            relative = mean_raw - base if base is not None else np.full(len(MEASURE_NAMES), np.nan)
             faces[str(face_id)] = {
                 "first_s": round(s["first_s"], 3), "last_s": round(s["last_s"], 3), "frames_analysed": s["frames"],
                 "share_of_time_by_emotion": {e: round(float(v / s["frames"]), 4) for e, v in zip(EMOTIONS, s["top"])},
@@ -150,6 +168,12 @@ class SummaryBuilder:
                 "action_baseline_from": (baseline_sources or {}).get(face_id),
                 "events": {k: sum(e.kind == k for e in own) for k in EVENT_KINDS},
                 "share_of_frames_too_small_for_actions": round(s["small"] / s["frames"], 4) if actions else None,
+                "mean_detector_confidence": round(s["det_sum"] / s["frames"], 4),
+                # Head turned or tilted beyond TURNED_DEG (yaw or pitch), among frames with a pose.
+                "share_of_frames_head_turned": round(s["turned"] / s["measured"], 4) if s["measured"] else None,
+                # Mean of each action over the face's frames, relative to its baseline (the CSV's columns).
+                "mean_actions_relative": {n: (round(float(v), 5) if np.isfinite(v) else None)
+                                          for n, v in zip(ACTION_NAMES, relative)},
             }
         return {
             "video": video, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,
@@ -161,4 +185,6 @@ class SummaryBuilder:
             "share_of_frames_with_faces_too_small_for_actions": (round(self.small_face_frames / self.frames, 4)
                                                                   if self.frames and actions else None),
             "faces": faces, "events": len(events), "processing_seconds": round(seconds, 2),
+            "head_turned_beyond_deg": TURNED_DEG,
+            "run": run or {},
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -16,6 +17,8 @@ from tqdm.auto import tqdm
 from emotion.io.files import partial_path, publish, remove_partials
 
 from .jobs import INDEX_COLUMNS, Options, run_one
+from .metadata import Metadata, match
+from .study import write_run_outputs
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
 
@@ -55,10 +58,15 @@ def default_out_dir(inputs: list[Path]) -> Path:
 
 def out_dir_for(video: Path, inputs: list[Path], out_dir: Path) -> Path:
     """Mirror sub-folders of an input folder, so same-named videos in different folders never collide."""
+    return out_dir / relative_name(video, inputs).parent
+
+
+def relative_name(video: Path, inputs: list[Path]) -> Path:
+    """The video's path relative to the input folder it was found in (its name if given as a file)."""
     for item in inputs:
         if item.is_dir() and item in video.parents:
-            return out_dir / video.parent.relative_to(item)
-    return out_dir
+            return video.relative_to(item)
+    return Path(video.name)
 
 
 def write_index(path: Path, rows: list[dict]) -> None:
@@ -70,8 +78,16 @@ def write_index(path: Path, rows: list[dict]) -> None:
     publish(tmp, path)
 
 
-def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunReport:
+def run(inputs: list[Path], options: Options, recursive: bool = False, metadata: Metadata | None = None,
+        group_by: list[str] | None = None) -> RunReport:
+    """Process every video, then rebuild the run-level outputs (study.csv, report.html) from every
+    summary in the output folder. Metadata problems are raised before any video is processed."""
     videos = find_videos(inputs, recursive)
+    matched = match(metadata, videos, lambda v: relative_name(v, inputs)) if metadata else None
+    if metadata:
+        metadata.group_columns(group_by)  # an unknown --group-by column fails now, not after the videos
+    for warning in matched.warnings() if matched else []:
+        print(f"warning: {warning}", file=sys.stderr)
     options.out_dir.mkdir(parents=True, exist_ok=True)
     remove_partials(options.out_dir)  # left by a run that was killed
     index = options.out_dir / "index.csv"
@@ -103,6 +119,8 @@ def run(inputs: list[Path], options: Options, recursive: bool = False) -> RunRep
                     record(future.result())
     finally:
         bar.close()
+    write_run_outputs(options.out_dir, report.rows, metadata, matched, group_by,
+                      lambda v: relative_name(v, inputs).as_posix(), options.command)
     return report
 
 

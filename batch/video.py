@@ -17,17 +17,19 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from emotion.draw.annotate import annotate
-from emotion.draw.charts import save_figure
+from emotion.draw.charts import figure_png
 from emotion.draw.timeline import timeline_figure
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.detectors import DEFAULT_DETECTOR
-from emotion.io.files import partial_path, publish, write_json_atomic
+from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.image import to_gray
 from emotion.io.video import Frame, VideoWriter, probe, read_frames
 from emotion.temporal.events import Event
 from emotion.temporal.stream import FaceStream
 
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
+from .provenance import run_info
+from .report import apex_thumbnails, render_video_report
 
 BATCH_PIXELS = 32 * 1920 * 1080  # frames buffered for one CNN call, bounded by pixels (4K: 8 frames)
 
@@ -43,12 +45,14 @@ class VideoResult:
 
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
                   write_video: bool = True, overwrite: bool = False, progress: bool = True,
-                  detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, actions: bool = True) -> VideoResult:
+                  detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, actions: bool = True,
+                  command: str | None = None) -> VideoResult:
     """Analyse every `stride`-th frame of `path`; write NAME.annotated.mp4 (unless
     `write_video=False`), NAME.timeline.csv, NAME.events.csv, NAME.summary.json and
     NAME.timeline.png to `out_dir`. Outputs that are already complete are kept and the video is
     skipped unless `overwrite`. `actions=False` skips landmarks, action measurements and motion
     energy (their CSV columns stay empty) for the fastest runs.
+    `command` is recorded in the summary and the report (what produced them).
     Raises `emotion.VideoError` (naming the file) for input that is not a usable video."""
     source, out_dir = Path(path), Path(out_dir)
     if stride < 1:
@@ -66,7 +70,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
     stream, summary, detection = FaceStream(), SummaryBuilder(), analyzer.stream_detector()
-    empty_t = []
+    empty_t, analysed_times, analysed_indices = [], [], []
     last_faces, frames_seen = [], 0
     pending: list[Frame] = []
 
@@ -81,6 +85,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
             if frame.index in by_index:
                 faces, gray = by_index[frame.index]
                 tracked = stream.step(frame.time_s, faces, gray)
+                analysed_times.append(frame.time_s)
+                analysed_indices.append(frame.index)
                 timeline.frame(frame.index, frame.time_s, tracked)
                 summary.add(frame.time_s, tracked)
                 if not tracked:
@@ -108,15 +114,22 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         origins = {face_id: origin for face_id, (_, origin) in measured.items()}
         events = dynamics.events()
         data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins,
-                             analyzer.measures_actions)
-        chart = timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
-                                f"{source.name}: emotion probabilities over time", events)
+                             analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride))
+        chart = figure_png(timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
+                                           f"{source.name}: emotion probabilities over time", events), dpi=120)
+        times = np.array(analysed_times)
+        thumbs = apex_thumbnails(source, events, lambda t: analysed_indices[int(np.argmin(np.abs(times - t)))],
+                                 dynamics.box_at)
+        files = {"timeline CSV": outputs.timeline, "events CSV": outputs.events, "summary": outputs.summary,
+                 **({"annotated video": outputs.video} if writer is not None else {})}
+        report = render_video_report(data, events, chart, thumbs, files)
         # Publish: the video first, the summary last, so a complete summary implies the rest.
         if writer is not None:
             publish(video_tmp, outputs.video)
         timeline.publish(baselines)
         write_events(outputs.events, source.name, events)
-        save_figure(chart, outputs.chart)
+        write_bytes_atomic(outputs.chart, chart)
+        write_text_atomic(outputs.report, report)
         write_json_atomic(outputs.summary, data)
         return VideoResult(source, outputs, data, events=events)
     except BaseException:

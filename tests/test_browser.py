@@ -81,6 +81,8 @@ def test_live_webcam_tab_streams_annotated_frames(fake_camera, tmp_path):
         page.locator("#video-events").get_by_text("episode").or_(page.locator("#video-events").get_by_text("micro")) \
             .or_(page.get_by_text("dominant_emotion")).first.wait_for(timeout=180_000)
         page.get_by_text("dominant_emotion").first.wait_for(timeout=60_000)
+        # The report to download (Gradio shows a file's stem and extension in separate elements).
+        page.locator("#video-files").get_by_text("interview.report").first.wait_for(timeout=60_000)
         time.sleep(2)
         page.screenshot(path=str(ARTIFACTS / "video-tab.png"), full_page=True)
         assert page.locator("video").count() >= 1

@@ -52,6 +52,9 @@ def test_ray_gives_the_same_csvs_as_the_local_engine_and_reports_a_bad_file(fold
         for kind in ("timeline", "events"):
             ours = (tmp_path / "ray" / f"clip{i}.{kind}.csv").read_bytes()
             assert ours == (tmp_path / "local" / f"clip{i}.{kind}.csv").read_bytes(), f"clip{i}.{kind}.csv differs"
+    # The run-level outputs are the same files too.
+    assert (tmp_path / "ray" / "study.csv").read_bytes() == (tmp_path / "local" / "study.csv").read_bytes()
+    assert "broken.mp4" in (tmp_path / "ray" / "report.html").read_text()
     # Resumable exactly like the local engine: a rerun skips what is complete.
     again = run_batch(folder, "--out", tmp_path / "ray", "--no-video", "--engine", "ray", "--workers", "2")
     assert "done 0, skipped 3, failed 0" in again.stdout

@@ -137,3 +137,57 @@ def reliability_figure(curves: dict[str, tuple[list[dict], float]], title: str, 
     ax_count.set(xlabel="confidence (top probability)", ylabel="share of faces")
     ax_count.grid(alpha=0.3)
     return fig
+
+
+def share_of_time_figure(shares: dict[str, dict[str, float]], title: str = "share of time in each emotion") -> Figure:
+    """One horizontal stacked bar per face (label -> {emotion: share}), emotions in FER2013 order."""
+    labels = list(shares)
+    fig = Figure(figsize=(8, 0.55 * max(len(labels), 1) + 1.3), layout="constrained")
+    ax = fig.subplots()
+    left = np.zeros(len(labels))
+    for emotion in EMOTIONS:
+        values = np.array([shares[label].get(emotion, 0.0) for label in labels])
+        ax.barh(labels, values, left=left, color=rgb01(emotion), label=emotion)
+        for y, (x, v) in enumerate(zip(left, values)):
+            if v >= 0.08:
+                ax.text(x + v / 2, y, f"{v * 100:.0f}%", ha="center", va="center", fontsize=8)
+        left += values
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.set(xlabel="share of analysed frames", title=title)
+    fig.legend(*ax.get_legend_handles_labels(), ncol=7, fontsize=8, loc="outside lower center")
+    return fig
+
+
+def group_means_figure(groups: list[str], series: dict[str, tuple[list[float], list[float]]], title: str,
+                       ylabel: str, ylim: tuple[float, float] | None = None) -> Figure:
+    """Grouped bars: for each series (e.g. an emotion) its mean in each group with a 95%
+    confidence interval as an error bar. `series`: name -> (means per group, CI half-widths).
+    `ylim` keeps a bounded quantity (a share) on its scale when small groups have wide intervals."""
+    names = list(series)
+    fig = Figure(figsize=(max(6, 1.0 + 0.35 * len(names) * len(groups)), 3.8), layout="constrained")
+    ax = fig.subplots()
+    width = 0.8 / max(len(groups), 1)
+    x = np.arange(len(names))
+    for g, group in enumerate(groups):
+        means = [series[n][0][g] for n in names]
+        errors = [series[n][1][g] for n in names]
+        ax.bar(x + (g - (len(groups) - 1) / 2) * width, np.nan_to_num(means), width, yerr=np.nan_to_num(errors),
+               capsize=2, label=group, alpha=0.85)
+    ax.set_xticks(x, names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
+    ax.set(ylabel=ylabel, title=title)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.grid(axis="y", alpha=0.3)
+    ax.axhline(0, color="0.3", lw=0.6)
+    ax.legend(fontsize=8, title=None)
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (reports inline their pictures)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()

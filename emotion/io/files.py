@@ -54,6 +54,12 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
 def write_json_atomic(path: str | Path, data, indent: int = 2) -> Path:
     """JSON (model cards, manifests, summaries) that a reader never sees half-written."""
     return write_text_atomic(path, json.dumps(data, indent=indent) + "\n")

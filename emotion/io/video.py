@@ -9,14 +9,16 @@ Frames are never all held in memory.
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -108,10 +110,21 @@ class Frame:
     rgb: np.ndarray  # (h, w, 3) uint8
 
 
-def read_frames(path: str | Path) -> Iterator[Frame]:
-    """Every frame, in presentation order, exactly once (no rate conversion), streamed."""
+def read_frames(path: str | Path, indices: Sequence[int] | None = None) -> Iterator[Frame]:
+    """Every frame, in presentation order, exactly once (no rate conversion), streamed. With
+    `indices`, only those frames (still decoded in one pass, but only they are converted and
+    piped: a report's thumbnails from an hour of video cost one decode, not one seek each)."""
+    wanted = sorted(set(int(i) for i in indices)) if indices is not None else None
+    if wanted == []:
+        return
+    filters, script = "showinfo", None
+    if wanted is not None:
+        fd, script = tempfile.mkstemp(prefix="select.", suffix=".txt")
+        with os.fdopen(fd, "w") as fh:
+            fh.write("select='" + "+".join(f"eq(n\\,{i})" for i in wanted) + "',showinfo")
     proc = subprocess.Popen(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0", "-vf", "showinfo",
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
+         *(["-/filter:v", script] if script else ["-vf", filters]),
          "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
     infos: queue.Queue = queue.Queue()
@@ -140,12 +153,14 @@ def read_frames(path: str | Path) -> Iterator[Frame]:
             data = _read_exact(proc.stdout, w * h * 3)
             if data is None:
                 break
-            yield Frame(index, t, np.frombuffer(data, np.uint8).reshape(h, w, 3))
+            yield Frame(index if wanted is None else wanted[index], t, np.frombuffer(data, np.uint8).reshape(h, w, 3))
             index += 1
         proc.wait(timeout=60)
-        if index == 0:
+        if index == 0 and wanted is None:
             raise VideoError(f"{path}: no frame could be decoded ({_ffmpeg_reason(''.join(tail))})")
     finally:
+        if script:
+            os.unlink(script)
         if proc.poll() is None:
             proc.kill()
             proc.wait()

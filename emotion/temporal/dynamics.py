@@ -33,6 +33,7 @@ class _History:
     motion: list = field(default_factory=list)  # (3,)
     probs: list = field(default_factory=list)  # (7,) raw
     smoothed: list = field(default_factory=list)  # (7,)
+    boxes: list = field(default_factory=list)  # (4,) xyxy, for pictures of moments (events' apexes)
     last_crop: np.ndarray | None = None
     last_time: float | None = None
 
@@ -42,10 +43,11 @@ class _History:
         self.motion.append(tracked.motion)
         self.probs.append(np.asarray(tracked.face.probabilities, np.float32))
         self.smoothed.append(np.asarray(tracked.smoothed, np.float32))
+        self.boxes.append(np.asarray(tracked.face.xyxy, np.float32))
 
     def drop_before(self, time_s: float) -> None:
         while self.times and self.times[0] < time_s:
-            for series in (self.times, self.measures, self.motion, self.probs, self.smoothed):
+            for series in (self.times, self.measures, self.motion, self.probs, self.smoothed, self.boxes):
                 series.pop(0)
 
     def signals(self) -> np.ndarray:
@@ -98,6 +100,13 @@ class FaceDynamics:
         """(times, signals in SIGNAL_NAMES order) of one face."""
         h = self._history[face_id]
         return np.array(h.times, np.float64), h.signals()
+
+    def box_at(self, face_id: int, time_s: float) -> np.ndarray | None:
+        """The face's box (xyxy) in its analysed frame nearest to `time_s`."""
+        h = self._history.get(face_id)
+        if not h or not h.times:
+            return None
+        return h.boxes[int(np.argmin(np.abs(np.array(h.times) - time_s)))]
 
     def prune(self, present: list[int], now: float, max_absence_s: float) -> list[int]:
         """Live bookkeeping after a frame: faces not in it restart their smoothing when they come
