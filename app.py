@@ -27,11 +27,12 @@ from emotion import EMOTIONS, EmotionAnalyzer, EmotionError, ImageInputError, Li
 from emotion.draw import charts
 from emotion.draw.annotate import numbered
 from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+from emotion.labels import ACTION_NAMES
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 AUTH_ENV = "EMOTION_APP_AUTH"
 TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
-ACTION_HEADERS = ["face", "measure", "change from baseline"]
+ACTION_HEADERS = ["face", "measure", "value (actions: change from baseline)"]
 EVENT_HEADERS = ["face", "kind", "onset s", "apex s", "offset s", "duration s", "regions", "emotion", "magnitude"]
 JOB_MAX_AGE_S = 3600
 
@@ -43,7 +44,8 @@ def face_table(faces) -> list[list]:
 
 
 def action_table(actions: dict) -> list[list]:
-    """Per face, its action measurements relative to its calibration baseline (IOD units)."""
+    """Per face: where it looks, its asymmetry and its action measurements relative to its
+    calibration baseline (inter-ocular units)."""
     rows = []
     for face_id, values in actions.items():
         if values is None:
@@ -51,7 +53,14 @@ def action_table(actions: dict) -> list[list]:
         elif not values:
             rows.append([f"#{face_id}", "not measured (the app runs with --no-actions)", ""])
         else:
-            rows += [[f"#{face_id}", name, round(v, 3)] for name, v in values.items()]
+            looking = values.get("looking_at_camera")
+            gaze = f"yaw {values['gaze_yaw']:+.0f}°, pitch {values['gaze_pitch']:+.0f}°" if looking == looking else "eyes closed"
+            rows.append([f"#{face_id}", "looking at the camera", "" if looking != looking else ("yes" if looking else "no")])
+            rows.append([f"#{face_id}", "gaze", gaze])
+            side = values.get("asymmetry")
+            rows.append([f"#{face_id}", "asymmetry (+: the person's left moved more)",
+                         "" if side != side else round(side, 2)])
+            rows += [[f"#{face_id}", name, round(v, 3)] for name, v in values.items() if name in ACTION_NAMES]
     return rows
 
 

@@ -24,7 +24,8 @@ study.csv (one row per video and face, --metadata columns joined) and report.htm
 then groups compared by the metadata columns), rebuilt from every summary after each run.
 
 Outputs appear only when complete; a rerun skips finished videos (unless --overwrite).
-Exit code 0 when no video failed, 1 otherwise.
+Exit code 0 when every video was complete and analysed, 1 when one failed or was partial (cut
+short or damaged: its outputs cover what could be decoded, index.csv and the reports say why).
 """
 
 from __future__ import annotations

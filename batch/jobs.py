@@ -66,8 +66,10 @@ def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dic
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions,
                                command=options.command)
-        status = "skipped" if result.skipped else "ok"
-        reason = "outputs already complete (use --overwrite to redo)" if result.skipped else ""
+        status = "skipped" if result.skipped else "partial" if result.partial else "ok"
+        reason = ("outputs already complete (use --overwrite to redo)" if result.skipped else
+                  f"{video.name}: {result.summary['input']['reason']} (outputs cover what could be decoded)"
+                  if result.partial else "")
         return index_row(video, status, reason, result.outputs, result.summary, time.perf_counter() - started,
                          options.write_video)
     except KeyboardInterrupt:

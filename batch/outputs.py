@@ -8,12 +8,28 @@ from pathlib import Path
 
 import numpy as np
 
+from emotion.inference.actions import looking_at_camera
 from emotion.inference.analyzer import MIN_FACE_FOR_ACTIONS
 from emotion.io.files import partial_path, publish
-from emotion.labels import (ACTION_NAMES, EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, MEASURE_NAMES, MOTION_NAMES,
-                            NO_FACE, POSE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
+from emotion.labels import (EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, GAZE_NAMES, MEASURE_NAMES, MOTION_NAMES, NO_FACE,
+                            POSE_NAMES, RELATIVE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
+from emotion.temporal.asymmetry import asymmetry
+from emotion.temporal.events import LATERAL
 TURNED_DEG = 30.0  # head pose beyond this (yaw or pitch) is reported as a quality flag
 POSE_INDEX = [MEASURE_NAMES.index(n) for n in POSE_NAMES]
+GAZE_INDEX = [MEASURE_NAMES.index(n) for n in GAZE_NAMES]
+
+
+def _asymmetry_summary(tally: dict | None, frames: int) -> dict | None:
+    """How asymmetric a face's movements were: among its frames with an active action, the mean
+    |asymmetry| and the shares led by one side (|asymmetry| >= LATERAL)."""
+    if not tally:
+        return None
+    active = tally["active"]
+    return {"frames_with_active_action": active, "share_of_frames_with_active_action": round(active / max(frames, 1), 4),
+            "mean_abs_asymmetry": round(tally["sum"] / active, 4) if active else None,
+            "share_left_led": round(tally["left"] / active, 4) if active else None,
+            "share_right_led": round(tally["right"] / active, 4) if active else None}
 
 
 @dataclass(frozen=True)
@@ -44,20 +60,23 @@ def _num(value: float, digits: int) -> str:
 
 
 def timeline_row(video: str, index: int, time_s: float, tracked=None) -> dict[str, str]:
-    """One NAME.timeline.csv row: a tracked face, or (tracked=None) a frame without a face."""
+    """One NAME.timeline.csv row: a tracked face, or (tracked=None) a frame without a face. The
+    actions are still raw here; `TimelineWriter.finish` makes them baseline-relative."""
     row = {"video": video, "frame": index, "time_s": f"{time_s:.3f}"}
     if tracked is None:
         return {**row, "emotion": NO_FACE}
     face = tracked.face
     x, y, w, h = face.box
-    measures, motion = tracked.measures, tracked.motion
+    m = dict(zip(MEASURE_NAMES, tracked.measures))
+    looking = looking_at_camera(m["gaze_yaw"], m["gaze_pitch"])
     return {**row, "face_id": tracked.face_id, "x": x, "y": y, "w": w, "h": h, "det_score": f"{face.det_score:.3f}",
             **{e: f"{p:.4f}" for e, p in zip(EMOTIONS, face.probabilities)},
             "emotion": face.emotion, "confidence": f"{face.confidence:.4f}",
             **{c: f"{p:.4f}" for c, p in zip(SMOOTH_COLUMNS, tracked.smoothed)},
-            **{n: _num(v, 5) for n, v in zip(ACTION_NAMES, measures[: len(ACTION_NAMES)])},
-            **{n: _num(v, 3) for n, v in zip(MOTION_NAMES, motion)},
-            **{n: _num(v, 2) for n, v in zip(POSE_NAMES, measures[len(ACTION_NAMES):])}}
+            **{n: _num(m[n], 5) for n in RELATIVE_NAMES},
+            **{n: _num(v, 3) for n, v in zip(MOTION_NAMES, tracked.motion)},
+            **{n: _num(m[n], 2) for n in POSE_NAMES + GAZE_NAMES},
+            "looking_at_camera": "" if looking is None else int(looking)}
 
 
 class TimelineWriter:
@@ -78,20 +97,38 @@ class TimelineWriter:
         for face in tracked or [None]:
             self._csv.writerow(timeline_row(self.video_name, index, time_s, face))
 
-    def publish(self, baselines: dict[int, np.ndarray] | None = None) -> None:
-        """`baselines`: per face id, the MEASURE_NAMES medians to subtract from the actions."""
+    def finish(self, baselines: dict[int, np.ndarray] | None = None) -> dict[int, dict]:
+        """Stream the draft once more into the final file's partial name, each face's actions made
+        relative to its baseline (`baselines`: per face id, the MEASURE_NAMES medians) and each
+        frame's asymmetry computed from them. Returns per face the asymmetry tallies the summary
+        reports; `publish` then puts the file in place."""
         self._fh.close()
+        tallies: dict[int, dict] = {}
         with self.draft.open(newline="") as src, self.tmp.open("w", newline="") as dst:
             reader, writer = csv.DictReader(src), csv.DictWriter(dst, TIMELINE_COLUMNS)
             writer.writeheader()
             for row in reader:
                 base = (baselines or {}).get(int(row["face_id"])) if row["face_id"] else None
                 if base is not None:
-                    for name, value in zip(ACTION_NAMES, base):
-                        if row[name] and np.isfinite(value):
-                            row[name] = f"{float(row[name]) - value:.4f}"
+                    medians = dict(zip(MEASURE_NAMES, base))
+                    relative = {}
+                    for name in RELATIVE_NAMES:
+                        if row[name] and np.isfinite(medians[name]):
+                            relative[name] = float(row[name]) - medians[name]
+                            row[name] = f"{relative[name]:.4f}"
+                    index = asymmetry(relative)
+                    row["asymmetry"] = "" if index is None else f"{index:.3f}"
+                    tally = tallies.setdefault(int(row["face_id"]), {"active": 0, "sum": 0.0, "left": 0, "right": 0})
+                    if index is not None:
+                        tally["active"] += 1
+                        tally["sum"] += abs(index)
+                        tally["left"] += index >= LATERAL
+                        tally["right"] += index <= -LATERAL
                 writer.writerow(row)
         self.draft.unlink()
+        return tallies
+
+    def publish(self) -> None:
         publish(self.tmp, self.final)
 
     def discard(self) -> None:
@@ -129,7 +166,7 @@ class SummaryBuilder:
             face = t.face
             s = self.faces.setdefault(t.face_id, {"first_s": time_s, "last_s": time_s, "frames": 0, "small": 0,
                                                   "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS)),
-                                                  "det_sum": 0.0, "measured": 0, "turned": 0,
+                                                  "det_sum": 0.0, "measured": 0, "turned": 0, "gazed": 0, "looking": 0,
                                                   "measure_sum": np.zeros(len(MEASURE_NAMES)),
                                                   "measure_n": np.zeros(len(MEASURE_NAMES))})
             s["last_s"] = time_s
@@ -145,10 +182,14 @@ class SummaryBuilder:
             if known[POSE_INDEX].all():
                 s["measured"] += 1
                 s["turned"] += bool((np.abs(measures[POSE_INDEX[:2]]) > TURNED_DEG).any())
+            looking = looking_at_camera(*measures[GAZE_INDEX])
+            if looking is not None:
+                s["gazed"] += 1
+                s["looking"] += looking
 
     def build(self, video: str, info, frames_total: int, stride: int, seconds: float,
               baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None,
-              actions: bool = True, run: dict | None = None) -> dict:
+              actions: bool = True, run: dict | None = None, asymmetries: dict[int, dict] | None = None) -> dict:
         faces = {}
         events = events or []
         for face_id, s in sorted(self.faces.items()):
@@ -171,9 +212,12 @@ class SummaryBuilder:
                 "mean_detector_confidence": round(s["det_sum"] / s["frames"], 4),
                 # Head turned or tilted beyond TURNED_DEG (yaw or pitch), among frames with a pose.
                 "share_of_frames_head_turned": round(s["turned"] / s["measured"], 4) if s["measured"] else None,
-                # Mean of each action over the face's frames, relative to its baseline (the CSV's columns).
+                # Mean of each action (and of each side) over the face's frames, relative to its
+                # baseline (the CSV's columns).
                 "mean_actions_relative": {n: (round(float(v), 5) if np.isfinite(v) else None)
-                                          for n, v in zip(ACTION_NAMES, relative)},
+                                          for n, v in zip(MEASURE_NAMES, relative) if n in RELATIVE_NAMES},
+                "share_of_frames_looking_at_camera": round(s["looking"] / s["gazed"], 4) if s["gazed"] else None,
+                "asymmetry": _asymmetry_summary((asymmetries or {}).get(face_id), s["frames"]) if actions else None,
             }
         return {
             "video": video, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,

@@ -105,6 +105,17 @@ def _actions_table(summary: dict) -> dict | None:
         return None
     rows = [(name, [("" if f["mean_actions_relative"].get(name) is None else f"{f['mean_actions_relative'][name]:+.3f}")
                     for f in faces.values()]) for name in ACTION_NAMES]
+
+    def share(value) -> str:
+        return "" if value is None else f"{value * 100:.0f}%"
+
+    asym = [f.get("asymmetry") or {} for f in faces.values()]
+    rows += [("looking at the camera (share of frames with open eyes)", [share(f.get("share_of_frames_looking_at_camera"))
+                                                                         for f in faces.values()]),
+             ("asymmetry: mean |index| when an action is active", ["" if a.get("mean_abs_asymmetry") is None
+                                                                    else f"{a['mean_abs_asymmetry']:.2f}" for a in asym]),
+             ("frames led by the left side / the right side", [f"{share(a.get('share_left_led'))} / {share(a.get('share_right_led'))}"
+                                                                if a.get("frames_with_active_action") else "" for a in asym])]
     return {"faces": list(faces), "rows": rows, "sources": [(fid, f.get("action_baseline_from")) for fid, f in faces.items()]}
 
 

@@ -32,10 +32,12 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return self.count("failed") == 0
+        """Nothing failed and nothing was partial (a cut-short input must not pass unnoticed)."""
+        return self.count("failed") == 0 and self.count("partial") == 0
 
     def line(self) -> str:
-        return f"done {self.count('ok')}, skipped {self.count('skipped')}, failed {self.count('failed')}"
+        partial = f", partial {self.count('partial')}" if self.count("partial") else ""
+        return f"done {self.count('ok')}, skipped {self.count('skipped')}{partial}, failed {self.count('failed')}"
 
 
 def find_videos(inputs: list[Path], recursive: bool) -> list[Path]:
@@ -98,8 +100,8 @@ def run(inputs: list[Path], options: Options, recursive: bool = False, metadata:
         report.rows.append(row)
         write_index(index, report.rows)
         bar.update(1)
-        if row["status"] == "failed":
-            bar.write(f"failed: {row['reason']}")
+        if row["status"] in ("failed", "partial"):
+            bar.write(f"{row['status']}: {row['reason']}")
 
     try:
         if options.engine == "ray":

@@ -36,7 +36,8 @@ T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
 FACE_COLUMNS = ("face_id", "duration_s", "frames_analysed", "face_frames", "first_s", "last_s",
                 *(f"share_{e}" for e in EMOTIONS), *(f"mean_p_{e}" for e in EMOTIONS),
                 *(f"events_per_min_{k}" for k in EVENT_KINDS), *(f"mean_{a}" for a in ACTION_NAMES),
-                "mean_detector_confidence", "share_head_turned", "share_too_small_for_actions")
+                "mean_detector_confidence", "share_head_turned", "share_too_small_for_actions", "share_looking_at_camera",
+                "mean_abs_asymmetry")
 
 
 def mean_ci(values: list[float]) -> tuple[float, float, int]:
@@ -72,8 +73,15 @@ def face_rows(summary: dict) -> list[dict]:
                     "mean_detector_confidence": f.get("mean_detector_confidence", ""),
                     "share_head_turned": "" if f.get("share_of_frames_head_turned") is None else f["share_of_frames_head_turned"],
                     "share_too_small_for_actions": "" if f.get("share_of_frames_too_small_for_actions") is None
-                    else f["share_of_frames_too_small_for_actions"]})
+                    else f["share_of_frames_too_small_for_actions"],
+                    "share_looking_at_camera": "" if f.get("share_of_frames_looking_at_camera") is None
+                    else f["share_of_frames_looking_at_camera"],
+                    "mean_abs_asymmetry": _blank_none((f.get("asymmetry") or {}).get("mean_abs_asymmetry"))})
     return out or [{"face_id": "", "duration_s": summary["duration_s"], "frames_analysed": summary["frames_analysed"]}]
+
+
+def _blank_none(value):
+    return "" if value is None else value
 
 
 def study_rows(index_rows: list[dict], metadata: Metadata | None, matched: Matched | None, name_of) -> list[dict]:

@@ -23,7 +23,7 @@ from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.detectors import DEFAULT_DETECTOR
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.image import to_gray
-from emotion.io.video import Frame, VideoWriter, probe, read_frames
+from emotion.io.video import Frame, VideoWriter, completeness, probe, read_frames
 from emotion.temporal.events import Event
 from emotion.temporal.stream import FaceStream
 
@@ -41,6 +41,11 @@ class VideoResult:
     summary: dict
     skipped: bool = False
     events: list[Event] = field(default_factory=list)  # empty when skipped (read NAME.events.csv)
+
+    @property
+    def partial(self) -> bool:
+        """The input was cut short or damaged: the outputs cover only what could be decoded."""
+        return self.summary.get("input", {}).get("status") == "partial"
 
 
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
@@ -70,8 +75,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
     stream, summary, detection = FaceStream(), SummaryBuilder(), analyzer.stream_detector()
-    empty_t, analysed_times, analysed_indices = [], [], []
-    last_faces, frames_seen = [], 0
+    empty_t, analysed_times, analysed_indices, problems = [], [], [], []
+    last_faces, frames_seen, last_time = [], 0, None
     pending: list[Frame] = []
 
     def flush():
@@ -98,9 +103,9 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
 
     bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
     try:
-        for frame in read_frames(source):
+        for frame in read_frames(source, problems=problems):
             pending.append(frame)
-            frames_seen += 1
+            frames_seen, last_time = frames_seen + 1, frame.time_s
             bar.update(1)
             if sum(f.rgb.size for f in pending) // 3 >= BATCH_PIXELS:
                 flush()
@@ -113,8 +118,11 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         baselines = {face_id: values for face_id, (values, _) in measured.items()}
         origins = {face_id: origin for face_id, (_, origin) in measured.items()}
         events = dynamics.events()
+        asymmetries = timeline.finish(baselines)
         data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins,
-                             analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride))
+                             analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride),
+                             asymmetries)
+        data["input"] = completeness(info, frames_seen, last_time, problems)
         chart = figure_png(timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
                                            f"{source.name}: emotion probabilities over time", events), dpi=120)
         times = np.array(analysed_times)
@@ -126,7 +134,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         # Publish: the video first, the summary last, so a complete summary implies the rest.
         if writer is not None:
             publish(video_tmp, outputs.video)
-        timeline.publish(baselines)
+        timeline.publish()
         write_events(outputs.events, source.name, events)
         write_bytes_atomic(outputs.chart, chart)
         write_text_atomic(outputs.report, report)

@@ -15,6 +15,11 @@
    Spearman correlation of lip-corner pull with the CNN's happy probability; and the blinks
    (eye-closure micro events) found there and in `single_face.mp4`, with their times, so they
    can be checked by eye in the clips.
+4. Sides, asymmetry and gaze (emotion.validation): mirrored clips (left and right swap, yaw and
+   gaze yaw flip); every action warped on a real face at intensities 0..1 on one side and on
+   both (monotonic? the other side and the other half of the face flat? the lowest intensity
+   above three times the measure's jitter: the "subtle" limit); irises moved by known fractions of
+   the eye width; the share of frames looking at the camera; FER2013 AUCs per side.
 Writes benchmarks/results/actions_validation.{md,json}.
 """
 
@@ -33,12 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emotion.inference.actions import measure  # noqa: E402
-from emotion.labels import EMOTIONS, MEASURE_NAMES  # noqa: E402
+from emotion.labels import ACTION_NAMES, EMOTIONS, MEASURE_NAMES, POSE_NAMES  # noqa: E402
 from emotion.inference.landmarks import FaceMeshModel  # noqa: E402
 
-CHECKS = [("happy", "au12_lip_corner_pull", 0.85), ("surprise", "au25_lips_part", 0.80),
+CHECKS = [("happy", "au12_lip_corner_pull", 0.85), ("happy", "au12_lip_corner_pull_left", None),
+          ("happy", "au12_lip_corner_pull_right", None), ("surprise", "au25_lips_part", 0.80),
           ("surprise", "au26_jaw_drop", 0.80), ("surprise", "au5_upper_lid_raise", 0.80),
-          ("angry", "au4_brow_lower", None)]
+          ("surprise", "au5_upper_lid_raise_left", None), ("surprise", "au5_upper_lid_raise_right", None),
+          ("angry", "au4_brow_lower", None), ("angry", "au4_brow_lower_left", None), ("angry", "au4_brow_lower_right", None)]
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
@@ -110,9 +117,11 @@ def fusion(data: str) -> tuple[dict, dict]:
     for emotion, name, target in CHECKS:
         aucs[f"{name} for {emotion}"] = {"auc": round(auc(measures[:, MEASURE_NAMES.index(name)], labels == EMOTIONS.index(emotion)), 3),
                                          "target": target}
-    # Standardise the measurements with PublicTest statistics only.
-    mu, sd = feats["PublicTest"][1].mean(0), feats["PublicTest"][1].std(0) + 1e-6
-    x = {k: np.hstack([lp, (m - mu) / sd]) for k, (lp, m, _) in feats.items()}
+    # The combined actions and head pose (sides and gaze add nothing on still 48x48 faces), standardised
+    # with PublicTest statistics only.
+    keep = [MEASURE_NAMES.index(n) for n in ACTION_NAMES + POSE_NAMES]
+    mu, sd = feats["PublicTest"][1][:, keep].mean(0), feats["PublicTest"][1][:, keep].std(0) + 1e-6
+    x = {k: np.hstack([lp, (m[:, keep] - mu) / sd]) for k, (lp, m, _) in feats.items()}
     cnn_only = {k: lp for k, (lp, _, _) in feats.items()}
     y_pub, y_priv = feats["PublicTest"][2], feats["PrivateTest"][2]
     fused, l2_f, cv_f = cv_fit(x["PublicTest"], y_pub)
@@ -159,11 +168,72 @@ def real_clip(clip: Path) -> dict:
             "micro_events": len([e for e in events if e.kind == "micro"])}
 
 
+def sides_and_gaze(media: Path) -> dict:
+    from skimage import data
+
+    from emotion import EmotionAnalyzer
+    from emotion.io.video import read_frames
+    from emotion.validation import dose_response, gaze_response, jitter, mirror_report, mirrored
+
+    analyzer = EmotionAnalyzer(actions=True)
+    mirror = {clip: mirror_report(*mirrored([f.rgb for f in read_frames(media / clip)], analyzer))
+              for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4")}
+    face = data.astronaut()
+    doses = dose_response(analyzer, face, jitter(analyzer, face))
+    gaze = gaze_response(analyzer, face)
+    looking = {}
+    from emotion.inference.actions import looking_at_camera
+    for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4"):
+        votes = []
+        for frame in read_frames(media / clip):
+            faces = [f for f in analyzer.analyze(frame.rgb) if f.measures is not None]
+            if faces:
+                m = dict(zip(MEASURE_NAMES, faces[0].measures))
+                votes.append(looking_at_camera(m["gaze_yaw"], m["gaze_pitch"]))
+        known = [v for v in votes if v is not None]
+        looking[clip] = {"frames": len(votes), "with_gaze": len(known), "share": round(sum(known) / max(len(known), 1), 3)}
+    return {"mirror": mirror, "doses": [d.__dict__ | {"passes": d.passes()} for d in doses], "gaze": gaze, "looking": looking}
+
+
+def sides_lines(r: dict) -> list[str]:
+    lines = ["", "## Sides: a mirrored video swaps left and right", "",
+             "Correlation, frame by frame, of each action's left value with its right value in the mirrored frame "
+             "(pooled: all sided actions together, each centred); yaw and gaze yaw against their mirrored values "
+             "(should be near -1).", "",
+             "| clip | frames | pooled | " + " | ".join(a.split("_", 1)[0].upper() for a in r["mirror"]["single_face.mp4"]["per_action"])
+             + " | yaw | gaze yaw |", "|---|---:|---:|" + "---:|" * len(r["mirror"]["single_face.mp4"]["per_action"]) + "---:|---:|"]
+    for clip, m in r["mirror"].items():
+        lines.append(f"| {clip} | {m['frames']} | {m['sided_pooled']:.3f} | " + " | ".join(f"{v:.2f}" for v in m["per_action"].values())
+                     + f" | {m['yaw']:.3f} | {m['gaze_yaw']:.3f} |")
+    lines += ["", "## Dose-response: actions warped on a real face (scikit-image's astronaut)", "",
+              "Intensity 1 moves the action's landmarks by 0.03-0.08 inter-ocular distances (emotion/inference/warps.py). "
+              "rho: Spearman of the matching measure against intensity (0, .25, .5, .75, 1); change: at intensity 1; other side: "
+              "the other side's change (one-sided warps); other half: the largest change of a measure of the other half of the "
+              "face (upper: brows, eyes; lower: nose, mouth); subtle: the lowest intensity whose change exceeds 3x the "
+              "measure's jitter and stays so. Passes: rho >= 0.9, above noise, other side and other half at most half the change.", "",
+              "| action | side | rho | change | other side | other half | subtle | passes |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    for d in r["doses"]:
+        other = "" if d["other_side"] is None else f"{d['other_side']:+.3f}"
+        lines.append(f"| `{d['action']}` | {d['side']} | {d['rho']:.2f} | {d['change']:+.3f} | {other} | {d['unrelated']:.3f} | "
+                     f"{'-' if d['subtle'] is None else d['subtle']} | {'yes' if d['passes'] else '**no**'} |")
+    g = r["gaze"]
+    lines += ["", "## Gaze: irises moved by fractions of the eye width (astronaut)", "",
+              "| iris shift (eye widths) | " + " | ".join(f"{f:+.2f}" for f in g["fractions"]) + " | Spearman |",
+              "|---|" + "---:|" * (len(g["fractions"]) + 1),
+              "| gaze_yaw (shifted right), degrees | " + " | ".join(f"{v:+.1f}" for v in g["gaze_yaw"]) + f" | {g['rho_yaw']:.2f} |",
+              "| gaze_pitch (shifted up), degrees | " + " | ".join(f"{v:+.1f}" for v in g["gaze_pitch"]) + f" | {g['rho_pitch']:.2f} |",
+              "", "## Looking at the camera (gaze within 15 degrees)", "", "| clip | frames with gaze | share looking |", "|---|---:|---:|"]
+    for clip, v in r["looking"].items():
+        lines.append(f"| {clip} | {v['with_gaze']} of {v['frames']} | {v['share'] * 100:.0f}% |")
+    return lines
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "fer2013-images.tar.xz"))
     ap.add_argument("--media", default=str(ROOT.parent / "shared" / "media"), type=Path)
     args = ap.parse_args()
+    sides = sides_and_gaze(args.media)
     aucs, fused = fusion(args.data)
     clip = real_clip(args.media / "WolfgangLanger_Pexels.mp4")
     blink_clip = real_clip(args.media / "single_face.mp4")
@@ -179,7 +249,7 @@ def main() -> int:
               "| model | PrivateTest accuracy |", "|---|---:|",
               f"| CNN alone (shipped default, flip TTA) | {fused['cnn_alone_private'] * 100:.2f}% |",
               f"| logistic regression on the CNN's log-probabilities (recalibration only) | {fused['cnn_recalibrated_private'] * 100:.2f}% |",
-              f"| logistic regression on log-probabilities + {len(MEASURE_NAMES)} measurements | {fused['fusion_private'] * 100:.2f}% |",
+              f"| logistic regression on log-probabilities + {len(ACTION_NAMES + POSE_NAMES)} measurements | {fused['fusion_private'] * 100:.2f}% |",
               "", f"## Real clip: {clip['clip']} ({clip['frames']} frames)", "",
               f"- Spearman correlation, lip-corner pull vs the CNN's happy probability, frame by frame: "
               f"{clip['spearman_lip_corner_pull_vs_cnn_happy']:.3f}",
@@ -189,8 +259,9 @@ def main() -> int:
               "", f"## Real clip: {blink_clip['clip']} ({blink_clip['frames']} frames)", "",
               "- blinks (eye-closure micro events): "
               + (", ".join(f"{b['onset_s']:.2f}-{b['offset_s']:.2f} s (z {b['magnitude']})" for b in blink_clip["blink_events"]) or "none")
-              + f"; micro events in all: {blink_clip['micro_events']}"]
-    write_results("actions_validation", lines, {"auc": aucs, "fusion": fused, "real_clip": clip, "blink_clip": blink_clip})
+              + f"; micro events in all: {blink_clip['micro_events']}"] + sides_lines(sides)
+    write_results("actions_validation", lines, {"auc": aucs, "fusion": fused, "real_clip": clip, "blink_clip": blink_clip,
+                                                "sides_and_gaze": sides})
     return 0
 
 

@@ -9,6 +9,13 @@ its members. It is also the teacher `python -m emotion.train --teacher` distils 
 
 `--weights auto` picks the weights on PublicTest only (a 0.1 grid over the simplex);
 PrivateTest is scored once, on the finished manifest.
+
+With trained nets (NAME.pt from python -m emotion.train) and `--out NAME.tflite`, the members
+are merged into one TFLite graph instead: `--views plain,mirror` says what each member looks at
+(the face, its mirror image, or both), the calibration temperature is fitted on PublicTest, and
+the file ships like any single model (this is how models/default.tflite is made):
+
+    python -m emotion.ensemble m1.pt m2.pt --views plain,mirror --out models/default.tflite --data FER2013
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ def main(argv=None) -> int:
     p.add_argument("--weights", help="'auto' (chosen on PublicTest, needs --data) or one number per member "
                                      "(default: equal)")
     p.add_argument("--data", help="FER2013 (folder, .tar.xz or .csv): score the members and the ensemble")
+    p.add_argument("--views", help="with .pt members and a .tflite --out: plain, mirror or both per member "
+                                   "(default: plain for all)")
     args = p.parse_args(argv)
     if len(args.members) < 2:
         p.error("an ensemble needs at least two members")
@@ -40,6 +49,14 @@ def main(argv=None) -> int:
             weights = [float(w) for w in args.weights.split(",")]
         except ValueError:
             p.error(f"--weights: not 'auto' or a comma-separated list of numbers: {args.weights!r}")
+    if args.out.suffix == ".tflite":
+        from .training.ensembles import build_merged
+
+        if not args.data:
+            p.error("merging trained nets into a .tflite needs --data (the temperature is fitted on PublicTest)")
+        views = [v.strip() for v in args.views.split(",")] if args.views else ["plain"] * len(args.members)
+        build_merged(args.members, views, args.out, args.data)
+        return 0
     build_ensemble(args.members, args.out, weights, args.data)
     return 0
 

@@ -28,8 +28,19 @@ ACTION_NAMES: tuple[str, ...] = (
     "au6_cheek_raise", "au12_lip_corner_pull", "au15_lip_corner_depress", "au20_lip_stretch", "au25_lips_part",
     "au26_jaw_drop", "au9_nose_wrinkle",
 )
+# Actions measured on each side of the face too (the person's left and right, not the image's).
+SIDED_ACTIONS: tuple[str, ...] = (
+    "au1_inner_brow_raise", "au2_outer_brow_raise", "au4_brow_lower", "au5_upper_lid_raise", "au43_eye_closure",
+    "au6_cheek_raise", "au12_lip_corner_pull", "au15_lip_corner_depress", "au20_lip_stretch", "au9_nose_wrinkle",
+)
+SIDES: tuple[str, ...] = ("left", "right")
+SIDE_NAMES: tuple[str, ...] = tuple(f"{a}_{side}" for a in SIDED_ACTIONS for side in SIDES)
 POSE_NAMES: tuple[str, ...] = ("yaw", "pitch", "roll")
-MEASURE_NAMES: tuple[str, ...] = ACTION_NAMES + POSE_NAMES
+GAZE_NAMES: tuple[str, ...] = ("gaze_yaw", "gaze_pitch")
+# What the mesh gives per face and frame, raw; the actions and their sides are reported relative
+# to the face's baseline, pose and gaze as they are.
+MEASURE_NAMES: tuple[str, ...] = ACTION_NAMES + SIDE_NAMES + POSE_NAMES + GAZE_NAMES
+RELATIVE_NAMES: tuple[str, ...] = ACTION_NAMES + SIDE_NAMES
 
 # Which face region each measurement belongs to (events name their regions this way).
 REGION_OF: dict[str, str] = {
@@ -38,6 +49,7 @@ REGION_OF: dict[str, str] = {
     "au12_lip_corner_pull": "mouth", "au15_lip_corner_depress": "mouth", "au20_lip_stretch": "mouth",
     "au25_lips_part": "mouth", "au26_jaw_drop": "mouth", "au9_nose_wrinkle": "nose",
 }
+REGION_OF.update({f"{a}_{side}": REGION_OF[a] for a in SIDED_ACTIONS for side in SIDES})
 
 # Optical-flow motion energy per face region.
 MOTION_REGIONS: tuple[str, ...] = ("brows", "eyes", "mouth")
@@ -45,18 +57,21 @@ MOTION_NAMES: tuple[str, ...] = tuple(f"motion_{r}" for r in MOTION_REGIONS)
 
 # The signals events are found in: actions, motion energy and the raw probabilities.
 PROB_NAMES: tuple[str, ...] = tuple(f"p_{e}" for e in EMOTIONS)
-SIGNAL_NAMES: tuple[str, ...] = ACTION_NAMES + MOTION_NAMES + PROB_NAMES
+SIGNAL_NAMES: tuple[str, ...] = ACTION_NAMES + SIDE_NAMES + MOTION_NAMES + PROB_NAMES
 EVENT_KINDS: tuple[str, ...] = ("micro", "movement", "episode")
 
 # NAME.timeline.csv: one row per analysed frame and face (a frame without a face: one row with
 # emotion = NO_FACE and the face columns empty).
 NO_FACE = "no_face"
 SMOOTH_COLUMNS: tuple[str, ...] = tuple(f"smooth_{e}" for e in EMOTIONS)
+ACTION_COLUMNS: tuple[str, ...] = tuple(c for a in ACTION_NAMES for c in ((a, f"{a}_left", f"{a}_right")
+                                                                          if a in SIDED_ACTIONS else (a,)))
 TIMELINE_COLUMNS: tuple[str, ...] = ("video", "frame", "time_s", "face_id", "x", "y", "w", "h", "det_score", *EMOTIONS,
-                                     "emotion", "confidence", *SMOOTH_COLUMNS, *ACTION_NAMES, *MOTION_NAMES, *POSE_NAMES)
+                                     "emotion", "confidence", *SMOOTH_COLUMNS, *ACTION_COLUMNS, "asymmetry",
+                                     *MOTION_NAMES, *POSE_NAMES, *GAZE_NAMES, "looking_at_camera")
 # NAME.events.csv: one row per event.
-EVENT_COLUMNS: tuple[str, ...] = ("face_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "signals",
-                                  "magnitude", "emotion", "cnn_emotion")
+EVENT_COLUMNS: tuple[str, ...] = ("face_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "side",
+                                  "signals", "magnitude", "emotion", "cnn_emotion")
 EVENTS_CSV_COLUMNS: tuple[str, ...] = ("video", *EVENT_COLUMNS)
 
 

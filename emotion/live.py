@@ -10,6 +10,7 @@ departures are reported as events once they have ended.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ import numpy as np
 from .draw.annotate import annotate
 from .inference.analyzer import EmotionAnalyzer
 from .io.image import load_image, to_gray
-from .labels import ACTION_NAMES
+from .inference.actions import looking_at_camera
+from .labels import ACTION_NAMES, MEASURE_NAMES, RELATIVE_NAMES
+from .temporal.asymmetry import asymmetry
 from .temporal.dynamics import with_smoothed_probabilities
 from .temporal.events import Baseline, Event, detect_events
 from .temporal.stream import FaceStream
@@ -36,7 +39,8 @@ class LiveFrame:
     faces: list[FaceResult]  # with face ids and smoothed probabilities
     tracked: list[TrackedFace]  # raw probabilities as the CNN saw this frame, smoothed ones, motion
     fps: float
-    # Per face id: actions relative to its baseline; None while calibrating, {} when not measured.
+    # Per face id: actions relative to its baseline, asymmetry, gaze (degrees) and looking_at_camera
+    # (1/0; NaN when the eyes are closed); None while calibrating, {} when not measured.
     actions: dict[int, dict[str, float] | None]
     events: list[Event]  # the most recent finished events, newest first
 
@@ -83,7 +87,13 @@ class LiveSession:
             self._calibration[face_id] = (dynamics.baseline(face_id), dynamics.measure_baseline(face_id)[0])
         baseline, medians = self._calibration[face_id]
         self._collect_events(face_id, baseline, now)
-        return {n: float(v - m) for n, v, m in zip(ACTION_NAMES, tracked.measures, medians)}
+        values, medians = dict(zip(MEASURE_NAMES, tracked.measures)), dict(zip(MEASURE_NAMES, medians))
+        relative = {n: float(values[n] - medians[n]) for n in RELATIVE_NAMES}
+        index = asymmetry(relative)
+        looking = looking_at_camera(values["gaze_yaw"], values["gaze_pitch"])
+        return {**{n: relative[n] for n in ACTION_NAMES}, "asymmetry": math.nan if index is None else index,
+                "gaze_yaw": float(values["gaze_yaw"]), "gaze_pitch": float(values["gaze_pitch"]),
+                "looking_at_camera": math.nan if looking is None else float(looking)}
 
     def _collect_events(self, face_id: int, baseline: Baseline, now: float) -> None:
         times, signals = self.stream.dynamics.series(face_id)

@@ -69,7 +69,7 @@ def test_measurements_ignore_scale_and_head_tilt(portrait, analyzer):
     for name in ACTION_NAMES:  # in inter-ocular units; a real expression change is 0.05-0.3
         assert abs(actions[name] - moved[name]) < 0.03, name
     assert moved["roll"] - actions["roll"] == pytest.approx(-12, abs=3)
-    assert "actions" in face.as_dict() and len(face.landmarks) == 468
+    assert "actions" in face.as_dict() and len(face.landmarks) == 478  # the mesh and both irises
 
 
 def test_one_brief_smile_is_one_mouth_event_at_the_right_time(portrait, tmp_path):
@@ -115,7 +115,10 @@ def test_no_actions_leaves_the_action_columns_empty(portrait, tmp_path):
     result = process_video(tmp_path / "plain.mp4", tmp_path / "out", progress=False, write_video=False, actions=False)
     rows = read_csv(result.outputs.timeline)
     assert rows[0]["emotion"] == "happy" and rows[0]["smooth_happy"]
-    assert all(r[name] == "" for r in rows for name in (*ACTION_NAMES, "motion_eyes", "yaw"))
+    from emotion.labels import GAZE_NAMES, SIDE_NAMES
+
+    assert all(r[name] == "" for r in rows for name in (*ACTION_NAMES, *SIDE_NAMES, "asymmetry", "motion_eyes", "yaw",
+                                                        *GAZE_NAMES, "looking_at_camera"))
 
 
 def test_event_detector_on_a_known_signal():
@@ -142,7 +145,8 @@ def test_live_session_calibrates_then_reports_actions_and_events(portrait):
         out = session.process(analyzer, smile if 70 <= i < 75 else image, now=i / 20)
         states.append(out.actions[out.face_ids[0]])
     assert all(s is None for s in states[: int(CALIBRATION_S * 20)])
-    assert set(states[60]) == set(ACTION_NAMES) and max(abs(v) for v in states[60].values()) < 0.01
+    assert set(states[60]) == {*ACTION_NAMES, "asymmetry", "gaze_yaw", "gaze_pitch", "looking_at_camera"}
+    assert max(abs(states[60][n]) for n in ACTION_NAMES) < 0.01 and states[60]["looking_at_camera"] == 1.0
     assert states[72]["au12_lip_corner_pull"] > 0.02
     assert [(e.kind, e.regions.split("+")[0], round(e.onset_s, 2)) for e in out.events] == [("micro", "mouth", 3.5)]
     off = LiveSession().process(EmotionAnalyzer(actions=False), image, now=0.0)

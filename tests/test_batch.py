@@ -242,3 +242,54 @@ def test_a_video_call_gallery_keeps_one_face_id_per_tile(astronaut, tmp_path):
         tile_ids.setdefault(tile, set()).add(r["face_id"])
     assert len(tile_ids) == 36 and all(len(ids) == 1 for ids in tile_ids.values())
     assert len({next(iter(ids)) for ids in tile_ids.values()}) == 36
+
+
+def _ffmpeg(*args):
+    from emotion.io.video import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *map(str, args)], check=True)
+
+
+def test_a_truncated_recording_is_reported_partial_not_ok(tmp_path):
+    """The first 40% of a file whose header declares 10 s: analysed as far as it goes, reported
+    `partial` with how much was decoded, exit code 1, and said in the summary."""
+    whole = make_video(tmp_path / "whole.mp4", n=150, fps=15)
+    _ffmpeg("-i", whole, "-c", "copy", "-movflags", "+faststart", tmp_path / "fast.mp4")  # index first, as phones write
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = (tmp_path / "fast.mp4").read_bytes()
+    (folder / "cut.mp4").write_bytes(data[: int(len(data) * 0.4)])
+    proc = run_batch(folder, "--out", tmp_path / "out", "--no-video")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "partial 1" in proc.stdout
+    row = read_csv(tmp_path / "out" / "index.csv")[0]
+    assert row["status"] == "partial" and "of 10.0 s declared" in row["reason"] and "cut.mp4" in row["reason"]
+    summary = json.loads((tmp_path / "out" / "cut.summary.json").read_text())
+    assert summary["input"]["status"] == "partial" and summary["input"]["decoded_s"] < 6
+    assert (tmp_path / "out" / "cut.timeline.csv").exists() and "partial" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_a_clip_cut_without_re_encoding_keeps_picture_and_timeline_in_step(tmp_path):
+    """`ffmpeg -ss 2 -i in.mp4 -t 4 -c copy`: an edit list hides the frames back to the last
+    keyframe. The duration is the clip's, and the annotated video's frame times are the source's."""
+    source = make_video(tmp_path / "long.mp4", n=150, fps=15)
+    _ffmpeg("-ss", "2", "-i", source, "-t", "4", "-c", "copy", tmp_path / "trim.mp4")
+    result = process_video(tmp_path / "trim.mp4", tmp_path / "out", progress=False)
+    source_times = [f.time_s for f in read_frames(tmp_path / "trim.mp4")]
+    output_times = [f.time_s for f in read_frames(result.outputs.video)]
+    assert result.summary["duration_s"] == pytest.approx(source_times[-1] + 1 / 15, abs=0.002)  # what plays, not 6 s
+    assert result.summary["duration_s"] < 4.5
+    assert len(output_times) == len(source_times) == result.summary["frames_analysed"]
+    assert output_times == pytest.approx(source_times, abs=0.002)
+    csv_times = sorted({float(r["time_s"]) for r in read_csv(result.outputs.timeline)})
+    assert csv_times == pytest.approx(source_times, abs=0.002)
+    assert result.summary["input"]["status"] == "complete"
+
+
+def test_an_audio_only_file_is_named_as_such(tmp_path):
+    from emotion import VideoError
+
+    source = make_video(tmp_path / "talk.mp4", n=30, fps=15)
+    _ffmpeg("-i", source, "-vn", "-c:a", "copy", tmp_path / "voice.mp4")
+    with pytest.raises(VideoError, match=r"voice\.mp4: has no video stream \(audio only"):
+        process_video(tmp_path / "voice.mp4", tmp_path / "out", progress=False)

@@ -107,3 +107,17 @@ def test_quantized_exports_of_the_shipped_model_agree_with_it(quantize, tmp_path
     assert np.abs(quantized - reference).max() < 0.05
     with pytest.raises(ValueError, match="representative"):
         export_tflite(model, tmp_path / "x.tflite", quantize="int8")
+
+
+@pytest.mark.parametrize("model", ["seed.json", "accurate.ensemble.json", "default.tflite"])
+def test_loading_a_model_keeps_the_terminal_clean(model):
+    """No TensorFlow, absl or LiteRT start-up notices (oneDNN, cuInit on a CPU, XNNPACK) reach the user."""
+    import subprocess
+    import sys
+
+    script = ("import numpy as np; from emotion import EmotionClassifier; "
+              f"print(EmotionClassifier.from_path('models/{model}').predict(np.zeros((1, 48, 48, 1), 'float32')).shape)")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    assert proc.returncode == 0 and "(1, 7)" in proc.stdout, proc.stderr[-2000:]
+    assert proc.stderr == "", proc.stderr

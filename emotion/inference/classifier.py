@@ -17,6 +17,8 @@ from ..io.model_files import is_ensemble, load_model, read_ensemble
 from ..labels import FACE_SIZE, NUM_CLASSES
 from .runtime import tflite_interpreter
 
+MIRROR_INPUT = "gray48_mirror_tta"
+
 
 def to_face_batch(faces) -> np.ndarray:
     """Accept one face or many, gray or colour, any size; return (n, 48, 48, 1) float32 0..255."""
@@ -60,6 +62,9 @@ class TFLiteRunner:
         self.path, self.threads = Path(path), threads
         probe = tflite_interpreter(self.path, threads)
         self.input_shape = tuple(int(v) for v in probe.get_input_details()[0]["shape"][1:])
+        # A graph exported with its own mirror-image averaging names its input so (see
+        # emotion.training.convert.MIRROR_INPUT); the classifier then does not add it again.
+        self.mirrors_itself = MIRROR_INPUT in probe.get_input_details()[0]["name"]
         self.output_shape = tuple(int(v) for v in probe.get_output_details()[0]["shape"][1:])
         self._by_size = {int(probe.get_input_details()[0]["shape"][0]): probe}
 
@@ -140,10 +145,11 @@ class EmotionClassifier:
             return np.zeros((0, NUM_CLASSES), np.float32)
         x = x.astype(np.float32, copy=False)
         chunks = []
+        mirror = self.flip_tta and not getattr(self.runner, "mirrors_itself", False)
         with self._lock:
             for start in range(0, len(x), self.batch_size):
                 part = x[start : start + self.batch_size]
-                if self.flip_tta:
+                if mirror:
                     p = self.runner(np.concatenate([part, part[:, :, ::-1]]))
                     chunks.append((p[: len(part)] + p[len(part) :]) / 2)
                 else:

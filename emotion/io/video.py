@@ -50,6 +50,7 @@ class VideoInfo:
     audio_start_s: float | None
     # Presentation times of the frames from the first one, in seconds (packet timestamps).
     frame_times: np.ndarray = field(default=None, repr=False, compare=False)
+    declared_duration_s: float | None = None  # what the container's header says (all streams)
 
 
 def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
@@ -72,9 +73,13 @@ def probe(path: str | Path) -> VideoInfo:
         raise VideoError(f"{path}: empty file (0 bytes)")
     header = _run(["-i", str(path)]).stderr
     video = re.search(r"Stream #\d+:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})", header)
+    audio = re.search(r"Stream #\d+:\d+[^:]*: Audio: (\w+)([^\n]*)", header)
+    if not video and audio:
+        raise VideoError(f"{path}: has no video stream (audio only: {audio.group(1)})")
     if not video:
         raise VideoError(f"{path}: not a video ({_ffmpeg_reason(header)})")
-    audio = re.search(r"Stream #\d+:\d+[^:]*: Audio: (\w+)([^\n]*)", header)
+    declared = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", header)
+    declared_s = int(declared.group(1)) * 3600 + int(declared.group(2)) * 60 + float(declared.group(3)) if declared else None
     audio_start = None
     if audio:
         start = re.search(r"start (-?[\d.]+)", audio.group(2))
@@ -91,8 +96,15 @@ def probe(path: str | Path) -> VideoInfo:
     if not tb or not rows:
         raise VideoError(f"{path}: no readable video frames ({_ffmpeg_reason(packets.stderr or header)})")
     timebase = Fraction(int(tb.group(1)), int(tb.group(2)))
-    pts = np.sort(np.array([int(r[2]) for r in rows], np.int64))
+    pts = np.array([int(r[2]) for r in rows], np.int64)
     durations = np.array([int(r[3]) for r in rows], np.int64)
+    # An edit list (a clip cut without re-encoding) keeps the frames back to the previous keyframe
+    # as packets with negative times, which decoders drop: so do we, or the clip would be longer
+    # than what plays and the annotated video would drift from the source.
+    shown = pts >= 0
+    if shown.any() and not shown.all():
+        pts, durations = pts[shown], durations[shown]
+    pts = np.sort(pts)
     ticks = int(pts[-1] - pts[0] + max(int(np.median(durations)), 1))
     duration = float(ticks * timebase)
     rate = Fraction(len(pts)) / (ticks * timebase) if ticks > 0 else Fraction(25)
@@ -100,7 +112,7 @@ def probe(path: str | Path) -> VideoInfo:
     vfr = bool(len(steps) > 1 and (steps.max() - steps.min()) > 0.02 * np.median(steps))
     return VideoInfo(path, width, height, len(pts), duration, rate.limit_denominator(100000), vfr, video.group(1),
                      rot, audio.group(1) if audio else None, audio_start,
-                     ((pts - pts[0]) * float(timebase)).astype(np.float64))
+                     ((pts - pts[0]) * float(timebase)).astype(np.float64), declared_s)
 
 
 @dataclass(frozen=True)
@@ -110,10 +122,14 @@ class Frame:
     rgb: np.ndarray  # (h, w, 3) uint8
 
 
-def read_frames(path: str | Path, indices: Sequence[int] | None = None) -> Iterator[Frame]:
+DECODE_PROBLEM = re.compile(r"invalid|error|corrupt|partial file|missing picture|concealing|truncat", re.I)
+
+
+def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems: list[str] | None = None) -> Iterator[Frame]:
     """Every frame, in presentation order, exactly once (no rate conversion), streamed. With
     `indices`, only those frames (still decoded in one pass, but only they are converted and
-    piped: a report's thumbnails from an hour of video cost one decode, not one seek each)."""
+    piped: a report's thumbnails from an hour of video cost one decode, not one seek each).
+    `problems` collects what the decoder complained about (damaged or truncated data)."""
     wanted = sorted(set(int(i) for i in indices)) if indices is not None else None
     if wanted == []:
         return
@@ -137,8 +153,11 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None) -> Itera
             if m:
                 infos.put((int(m.group(1)), float(m.group(3)), int(m.group(4)), int(m.group(5))))
             else:
-                tail.append(line.decode(errors="replace"))
+                text = line.decode(errors="replace")
+                tail.append(text)
                 del tail[:-40]
+                if problems is not None and DECODE_PROBLEM.search(text) and len(problems) < 100:
+                    problems.append(text.strip())
         infos.put(None)
 
     thread = threading.Thread(target=parse_stderr, daemon=True)
@@ -167,6 +186,24 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None) -> Itera
         proc.stdout.close()
         thread.join(timeout=5)
         proc.stderr.close()
+
+
+def completeness(info: VideoInfo, frames: int, last_time_s: float | None, problems: list[str]) -> dict:
+    """Whether the decoded video is all of what the file declares: {"status": "complete" or
+    "partial", "reason", "decoder_problems"}. A file cut short (a copy interrupted, a recording
+    that crashed) keeps a header that promises the whole duration; the frames stop early."""
+    reasons = []
+    decoded_s = (last_time_s or 0.0) + (1 / float(info.frame_rate) if frames else 0.0)
+    declared = info.declared_duration_s
+    if declared and frames and decoded_s < declared - max(1.0, 0.05 * declared):
+        reasons.append(f"decoded {decoded_s:.1f} s of {declared:.1f} s declared")
+    if frames < info.frame_count - max(2, 0.02 * info.frame_count):
+        reasons.append(f"decoded {frames} of {info.frame_count} frames")
+    if reasons and problems:
+        said = re.sub(r"^(\[[^]]*\]\s*)+", "", problems[0])  # without ffmpeg's "[h264 @ 0x...]" prefixes
+        reasons.append(f"the decoder said: {said[:160]}")
+    return {"status": "partial" if reasons else "complete", "reason": "; ".join(reasons),
+            "decoded_s": round(decoded_s, 3), "declared_s": declared, "decoder_problems": len(problems)}
 
 
 def _read_exact(stream, n: int) -> bytes | None:

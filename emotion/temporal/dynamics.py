@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..labels import ACTION_NAMES, EMOTIONS, MEASURE_NAMES, MOTION_NAMES, SIGNAL_NAMES
+from ..labels import EMOTIONS, MEASURE_NAMES, MOTION_NAMES, RELATIVE_NAMES, SIGNAL_NAMES
 from ..types import FaceResult, TrackedFace
 from .events import Baseline, Event, detect_episodes, detect_events
 from .motion import aligned_crop, region_motion
@@ -21,7 +21,7 @@ from .smoothing import ProbabilitySmoother
 
 MAX_MOTION_GAP_S = 0.5  # flow between frames further apart than this means nothing
 NEUTRAL_MIN_FRAMES = 10
-_ACTION_IDX = [MEASURE_NAMES.index(n) for n in ACTION_NAMES]
+_ACTION_IDX = [MEASURE_NAMES.index(n) for n in RELATIVE_NAMES]  # the actions and their sides, as in SIGNAL_NAMES
 
 
 @dataclass

@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..labels import ACTION_NAMES, EMOTIONS, EVENT_COLUMNS, MOTION_NAMES, PROB_NAMES, REGION_OF, SIGNAL_NAMES
+from ..labels import ACTION_NAMES, EMOTIONS, EVENT_COLUMNS, MOTION_NAMES, PROB_NAMES, REGION_OF, SIDE_NAMES, SIGNAL_NAMES
 
 HIGH, LOW = 4.0, 2.0
 MICRO_MAX_S = 0.5
 EPISODE_MIN_S = 1.0
-FLOOR = {**{n: 0.01 for n in ACTION_NAMES}, "au43_eye_closure": 0.02,
-         **{n: 0.3 for n in MOTION_NAMES}, **{n: 0.08 for n in PROB_NAMES}}
+FLOOR = {**{n: 0.01 for n in ACTION_NAMES + SIDE_NAMES}, "au43_eye_closure": 0.02, "au43_eye_closure_left": 0.02,
+         "au43_eye_closure_right": 0.02, **{n: 0.3 for n in MOTION_NAMES}, **{n: 0.08 for n in PROB_NAMES}}
 REGION = {**REGION_OF, **{n: n.removeprefix("motion_") for n in MOTION_NAMES}, **{n: "face" for n in PROB_NAMES}}
 ONE_SIDED = set(MOTION_NAMES)  # energies only grow
 
@@ -73,6 +73,7 @@ class Event:
     offset_s: float
     duration_s: float
     regions: str  # e.g. "mouth" or "brows+eyes"
+    side: str  # which side of the face moved: left, right or both (the person's); "" without action signals
     signals: str  # the signals that crossed HIGH, strongest first
     magnitude: float  # peak |z| (micro/movement) or peak smoothed probability (episode)
     emotion: str  # the emotion most associated: FACS prototype of the actions, else the CNN's
@@ -102,6 +103,26 @@ def _runs(mask: np.ndarray, times: np.ndarray, max_gap: float) -> list[tuple[int
     if start is not None:
         runs.append((start, len(mask) - 1))
     return runs
+
+
+LATERAL = 0.5  # a lateralisation index from which a movement counts as one-sided
+
+
+def side_of(left_peak: float, right_peak: float) -> str:
+    """"left", "right" or "both" from the peak strengths (|z|) of the left and right signals."""
+    if left_peak <= 0 and right_peak <= 0:
+        return "both"
+    index = (left_peak - right_peak) / (left_peak + right_peak)
+    return "left" if index >= LATERAL else "right" if index <= -LATERAL else "both"
+
+
+def _side(names: tuple[str, ...], crossed: list[int], peak: np.ndarray) -> str:
+    """The side that moved, from the strongest left and right signals, when an action moved."""
+    if not any(names[j] in REGION_OF for j in crossed):
+        return ""
+    left = max((peak[j] for j, n in enumerate(names) if n.endswith("_left")), default=0.0)
+    right = max((peak[j] for j, n in enumerate(names) if n.endswith("_right")), default=0.0)
+    return side_of(left, right)
 
 
 def _prototype_emotion(z_at_apex: dict[str, float]) -> str | None:
@@ -148,8 +169,8 @@ def detect_events(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
         duration = times[b] - times[a] + step
         events.append(Event(face_id, "micro" if duration <= MICRO_MAX_S + 1e-9 else "movement",
                             float(times[a]), float(times[apex]), float(times[b]), float(duration),
-                            "+".join(regions), "+".join(names[j] for j in crossed), float(peak.max()),
-                            _prototype_emotion(dict(zip(names, signed_peak))) or cnn, cnn))
+                            "+".join(regions), _side(names, crossed, peak), "+".join(names[j] for j in crossed),
+                            float(peak.max()), _prototype_emotion(dict(zip(names, signed_peak))) or cnn, cnn))
     return events
 
 
@@ -172,7 +193,7 @@ def detect_episodes(face_id: int, times: np.ndarray, smoothed: np.ndarray) -> li
                     k = int(top[start])
                     apex = start + int(np.argmax(smoothed[start:i, k]))
                     episodes.append(Event(face_id, "episode", float(times[start]), float(times[apex]), float(times[i - 1]),
-                                          float(duration), "face", f"smoothed {EMOTIONS[k]}",
+                                          float(duration), "face", "", f"smoothed {EMOTIONS[k]}",
                                           float(smoothed[apex, k]), EMOTIONS[k], EMOTIONS[k]))
                 start = i
     return episodes

@@ -14,15 +14,62 @@ from pathlib import Path
 
 import numpy as np
 
+from ..inference.classifier import MIRROR_INPUT
 from . import nets
 from .save import export_tflite
 
 
+
+
 def to_keras(net, temperature: float = 1.0):
     """A Keras model computing what `net` (a torch_nets.EmotionNet) computes, then softmax(logits / T)."""
+    return _copy_weights(net, nets.keras_model(net.arch, temperature))
+
+
+def logits_model(net, name: str):
+    """A Keras model of `net` up to its 7 logits, trained weights copied in."""
+    import keras
+
+    inputs = keras.Input((48, 48, 1))
+    return _copy_weights(net, keras.Model(inputs, nets.keras_logits(net.arch, inputs), name=name))
+
+
+def ensemble_to_keras(members: list[tuple[object, bool]], temperature: float = 1.0, weights: list[float] | None = None):
+    """One graph for several trained nets: member i sees the face (or, if its flag is set, the
+    face's mirror image), each gives softmax(logits / T), the graph outputs their weighted mean.
+    Mirrored members make the graph its own test-time augmentation: its input is then named
+    MIRROR_INPUT, which tells the classifier not to average with the mirror image again."""
+    import keras
+    from keras import layers
+
+    weights = weights or [1.0 / len(members)] * len(members)
+    mirrored = any(flag for _, flag in members)
+    inputs = keras.Input((48, 48, 1), name=MIRROR_INPUT if mirrored else "gray48")
+    parts = []
+    for k, ((net, flag), weight) in enumerate(zip(members, weights)):
+        view = _mirror()(inputs) if flag else inputs
+        z = logits_model(net, f"member{k}")(view)
+        p = layers.Softmax()(layers.Rescaling(1.0 / temperature)(z))
+        parts.append(layers.Rescaling(float(weight))(p))
+    output = layers.Add(name="emotion")(parts) if len(parts) > 1 else parts[0]
+    return keras.Model(inputs, output, name="ensemble")
+
+
+def _mirror():
+    """A Keras layer giving the image flipped left-right (the face's mirror image)."""
+    import keras
+
+    class Mirror(keras.layers.Layer):
+        def call(self, x):
+            return keras.ops.flip(x, axis=2)
+
+    return Mirror()
+
+
+def _copy_weights(net, model):
+    """Copy the trained weights of `net` into `model`, a Keras graph of the same spec."""
     from torch import nn
 
-    model = nets.keras_model(net.arch, temperature)
     ours = [m for m in net.body if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d))]
     theirs = [layer for layer in model.layers if layer.__class__.__name__ in ("Conv2D", "Dense", "BatchNormalization")]
     if len(ours) != len(theirs):
@@ -56,3 +103,8 @@ def to_keras(net, temperature: float = 1.0):
 def export(net, path: str | Path, temperature: float = 1.0, quantize: str = "float32") -> Path:
     """Write the TFLite file of a trained net (needs TensorFlow for the conversion itself)."""
     return export_tflite(to_keras(net, temperature), path, quantize=quantize)
+
+
+def export_ensemble(members: list[tuple[object, bool]], path: str | Path, temperature: float = 1.0,
+                    weights: list[float] | None = None, quantize: str = "float16") -> Path:
+    return export_tflite(ensemble_to_keras(members, temperature, weights), path, quantize=quantize)

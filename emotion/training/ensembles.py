@@ -18,8 +18,9 @@ from ..errors import UsageError
 from ..inference.classifier import EmotionClassifier
 from ..io.files import write_json_atomic
 from ..io.model_files import ENSEMBLE_SUFFIX
+from . import nets
 from .data import load_fer2013
-from .metrics import format_score
+from .metrics import format_score, score_split
 from .save import write_ensemble
 from .scoring import faces_of, score_splits
 
@@ -71,4 +72,82 @@ def build_ensemble(members: list[str], out: Path, weights: list[float] | str, da
         card.update(data=fer.source, scores={f"{k}+flip": v.to_dict() for k, v in scores.items()}, confusion=png.name)
         write_json_atomic(out.with_name(f"{stem}.metrics.json"), card)
     print(f"wrote {manifest}")
+    return card
+
+
+VIEWS = ("plain", "mirror", "both")
+
+
+def load_net(path: str | Path):
+    """A trained net from its NAME.pt (the architecture is recorded in the file)."""
+    import torch
+
+    from . import torch_nets
+    from .engine import load_weights
+
+    saved = torch.load(path, map_location="cpu", weights_only=True) if Path(path).exists() else {}
+    arch = saved.get("arch")
+    if arch is None:
+        raise UsageError(f"{path}: not a trained net's .pt file (python -m emotion.train writes them)")
+    net = torch_nets.build(nets.spec(arch))
+    net.load_state_dict(load_weights(path, arch))
+    return net.eval()
+
+
+def member_logits(net, faces: np.ndarray, view: str) -> np.ndarray:
+    """(views, n, 7) logits of one member on the view(s) it is given."""
+    from .engine import predict_logits
+
+    if view == "both":
+        return predict_logits(net, faces)
+    return predict_logits(net, faces[:, :, ::-1] if view == "mirror" else faces, flip=False)
+
+
+def build_merged(members: list[str], views: list[str], out: Path, data: str, quantize: str = "float16") -> dict:
+    """One shipped .tflite from several trained nets (their .pt files): each member looks at the
+    face, its mirror image or both; the mean of their calibrated probabilities is the output.
+    The temperature is fitted on PublicTest; PrivateTest is scored once. Writes the file, its
+    card (NAME.metrics.json), confusion matrix and reliability diagram."""
+    from . import convert
+    from .calibration import apply_temperature, calibration, fit_temperature
+    from .fit import PARITY_FACES
+
+    if len(views) != len(members) or any(v not in VIEWS for v in views):
+        raise UsageError(f"one view per member, each of {', '.join(VIEWS)}; got {views}")
+    fer = load_fer2013(data)
+    nets_ = [load_net(m) for m in members]
+    splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
+    logits = {name: np.concatenate([member_logits(n, s.images, v) for n, v in zip(nets_, views)])
+              for name, s in splits.items()}
+    temperature = fit_temperature(logits["PublicTest"], fer.val.labels)
+    card = {"name": out.stem, "members": [str(m) for m in members], "views": list(views), "temperature": round(temperature, 4),
+            "forward_passes_per_face": sum(2 if v == "both" else 1 for v in views), "data": fer.source, "scores": {},
+            "calibration": {}}
+    for name, split in splits.items():
+        raw, calibrated = apply_temperature(logits[name], 1.0), apply_temperature(logits[name], temperature)
+        score = score_split(name, split.labels, calibrated)
+        card["scores"][f"{name}+views"] = score.to_dict()
+        card["calibration"][name] = {"uncalibrated": calibration(raw, split.labels).to_dict(),
+                                     "calibrated": calibration(calibrated, split.labels).to_dict()}
+        print(format_score(score, f" ({out.name}: {' + '.join(f'{Path(m).stem} ({v})' for m, v in zip(members, views))})"))
+    weighted = [(n, v == "mirror") for n, v in zip(nets_, views) if v != "both"]
+    for n, v in zip(nets_, views):
+        if v == "both":
+            weighted += [(n, False), (n, True)]
+    tflite = convert.export_ensemble(weighted, out, temperature, quantize=quantize)
+    exported = score_splits(EmotionClassifier.from_path(tflite), fer, suffix=" (tflite)")
+    card["scores"].update({k: v.to_dict() for k, v in exported.items()})
+    faces = fer.test.images[:PARITY_FACES]
+    ours = apply_temperature(np.concatenate([member_logits(n, faces, v) for n, v in zip(nets_, views)]), temperature)
+    card["parity_max_abs_difference"] = float(np.abs(EmotionClassifier.from_path(tflite).predict(faces_of(fer.test)[:PARITY_FACES]) - ours).max())
+    stem = out.with_suffix("")
+    private = card["scores"]["PrivateTest+views"]
+    charts.save_figure(charts.confusion_matrix_figure(np.array(private["confusion"]),
+                       f"{out.stem}: PrivateTest {private['accuracy'] * 100:.1f}%"), f"{stem}.confusion_matrix.png")
+    cal = card["calibration"]["PrivateTest"]
+    charts.save_figure(charts.reliability_figure({f"PrivateTest, {k}": (v["bins"], v["ece"]) for k, v in cal.items()},
+                       f"{out.stem}: reliability (temperature {temperature:.2f} fitted on PublicTest)"), f"{stem}.reliability.png")
+    write_json_atomic(f"{stem}.metrics.json", card)
+    print(f"wrote {tflite} (parity with the trained nets: {card['parity_max_abs_difference']:.1e}); "
+          f"PrivateTest ECE {cal['uncalibrated']['ece'] * 100:.2f}% -> {cal['calibrated']['ece'] * 100:.2f}%")
     return card

@@ -78,16 +78,13 @@ def spec(arch: str) -> ArchSpec:
     return ARCHITECTURES[arch]
 
 
-def keras_model(arch: ArchSpec, temperature: float = 1.0):
-    """The inference graph of `arch` in Keras (weights untrained; `convert.to_keras` copies them
-    in). `temperature` divides the logits before the softmax: calibration, baked into the file."""
-    import keras
+def keras_logits(arch: ArchSpec, x):
+    """The layers of `arch` applied to a Keras tensor of 48x48x1 pixels 0..255 -> the 7 logits
+    (centre crop, input scaling, the layers, the classifier)."""
     from keras import layers
 
-    inputs = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="gray48")
-    x = inputs
     if arch.margin:
-        x = layers.Cropping2D(arch.margin, name="centre")(x)
+        x = layers.Cropping2D(arch.margin)(x)
     x = layers.Rescaling(1 / 127.5, offset=-1.0)(x) if arch.scale == "pm1" else layers.Rescaling(1 / 255.0)(x)
     for i, layer in enumerate(arch.layers):
         kind, followed_by_bn = layer[0], i + 1 < len(arch.layers) and arch.layers[i + 1][0] == "bn"
@@ -109,7 +106,17 @@ def keras_model(arch: ArchSpec, temperature: float = 1.0):
             x = layers.Flatten()(x)
         else:
             raise UsageError(f"{arch.name}: unknown layer {layer!r}")
-    x = layers.Dense(NUM_CLASSES, name="logits")(x)
+    return layers.Dense(NUM_CLASSES)(x)
+
+
+def keras_model(arch: ArchSpec, temperature: float = 1.0):
+    """The inference graph of `arch` in Keras (weights untrained; `convert.to_keras` copies them
+    in). `temperature` divides the logits before the softmax: calibration, baked into the file."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="gray48")
+    x = keras_logits(arch, inputs)
     if temperature != 1.0:
         x = layers.Rescaling(1.0 / temperature, name="temperature")(x)
     outputs = layers.Softmax(name="emotion")(x)

@@ -1,0 +1,137 @@
+"""Checks that the facial measurements mean what they say, written so that they can fail; the
+tests assert them and benchmarks/actions_validation.py reports every number.
+
+- Mirror: a horizontally flipped face must swap its left and right measures and flip the sign
+  of yaw, gaze yaw and asymmetry.
+- Dose-response: a real face warped by an action at graded intensities (`warps`) must move the
+  matching measure monotonically, on the warped side only, and leave other regions alone; the
+  lowest intensity whose change exceeds three times the measure's jitter is its "subtle" limit.
+- Gaze: irises moved by known fractions of the eye width must turn the gaze the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .inference.warps import WARPS, apply_action, move_irises
+from .labels import MEASURE_NAMES, REGION_OF, SIDED_ACTIONS
+from .temporal.asymmetry import asymmetry
+
+LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
+INDEX = {n: i for i, n in enumerate(MEASURE_NAMES)}
+# FACS's split of the face: an upper-face action must leave the lower face alone and vice versa
+# (brows and lids move together in real faces, as do the nose and the upper lip).
+HALF = {"brows": "upper", "eyes": "upper", "nose": "lower", "mouth": "lower"}
+
+
+def spearman(x, y) -> float:
+    """Rank correlation (0 when either side does not vary)."""
+    rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
+    return float(np.corrcoef(rx, ry)[0, 1]) if np.std(rx) > 0 and np.std(ry) > 0 else 0.0
+
+
+def measures_of(analyzer, image: np.ndarray) -> np.ndarray | None:
+    """The largest face's raw measures (MEASURE_NAMES order), or None."""
+    faces = [f for f in analyzer.analyze(image) if f.measures is not None]
+    return max(faces, key=lambda f: f.box[2] * f.box[3]).measures.astype(np.float64) if faces else None
+
+
+def mirrored(frames, analyzer) -> tuple[np.ndarray, np.ndarray]:
+    """(n, measures) of each frame and of its mirror image, for the frames where both have a face."""
+    ours, theirs = [], []
+    for rgb in frames:
+        a, b = measures_of(analyzer, rgb), measures_of(analyzer, np.ascontiguousarray(rgb[:, ::-1]))
+        if a is not None and b is not None:
+            ours.append(a)
+            theirs.append(b)
+    return np.array(ours), np.array(theirs)
+
+
+def mirror_report(ours: np.ndarray, theirs: np.ndarray) -> dict:
+    """Correlations, frame by frame, of each left measure with the mirrored right one (and of all
+    sided measures pooled, each centred), and of yaw and gaze yaw with their mirrored values."""
+    def corr(x, y):
+        ok = np.isfinite(x) & np.isfinite(y)
+        return float(np.corrcoef(x[ok], y[ok])[0, 1]) if ok.sum() > 2 and np.std(x[ok]) > 0 and np.std(y[ok]) > 0 else float("nan")
+
+    def relative(m):
+        return {n: m[:, INDEX[n]] - np.nanmedian(m[:, INDEX[n]]) for n in MEASURE_NAMES}
+
+    a, b = relative(ours), relative(theirs)
+    asym_ours = [asymmetry({n: float(a[n][k]) for n in a}) for k in range(len(ours))]
+    asym_theirs = [asymmetry({n: float(b[n][k]) for n in b}) for k in range(len(theirs))]
+    both = [(x, y) for x, y in zip(asym_ours, asym_theirs) if x is not None and y is not None]
+    per_action, xs, ys = {}, [], []
+    for action in SIDED_ACTIONS:
+        for side, other in (("left", "right"), ("right", "left")):
+            x, y = ours[:, INDEX[f"{action}_{side}"]], theirs[:, INDEX[f"{action}_{other}"]]
+            xs.append(x - np.nanmean(x))
+            ys.append(y - np.nanmean(y))
+        per_action[action] = round(corr(ours[:, INDEX[f"{action}_left"]], theirs[:, INDEX[f"{action}_right"]]), 3)
+    return {"frames": len(ours), "sided_pooled": round(corr(np.concatenate(xs), np.concatenate(ys)), 3), "per_action": per_action,
+            "yaw": round(corr(ours[:, INDEX["yaw"]], theirs[:, INDEX["yaw"]]), 3),
+            "gaze_yaw": round(corr(ours[:, INDEX["gaze_yaw"]], theirs[:, INDEX["gaze_yaw"]]), 3),
+            "asymmetry": round(corr(*map(np.array, zip(*both))), 3) if len(both) > 2 else float("nan"),
+            "asymmetry_frames": len(both)}
+
+
+def jitter(analyzer, image: np.ndarray, shots: int = 10, seed: int = 0) -> np.ndarray:
+    """Std of each measure over re-shots of the same face at sub-pixel offsets with sensor noise."""
+    rng, values = np.random.default_rng(seed), []
+    h, w = image.shape[:2]
+    for _ in range(shots):
+        m = np.float32([[1, 0, rng.uniform(-0.5, 0.5)], [0, 1, rng.uniform(-0.5, 0.5)]])
+        shot = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        found = measures_of(analyzer, np.clip(shot + rng.normal(0, 2, shot.shape), 0, 255).astype(np.uint8))
+        if found is not None:
+            values.append(found)
+    return np.nanstd(np.array(values), axis=0)
+
+
+@dataclass(frozen=True)
+class Dose:
+    action: str
+    side: str  # left | right | both
+    rho: float  # Spearman of the matching measure against intensity
+    change: float  # of the matching measure at intensity 1 (inter-ocular units)
+    other_side: float | None  # change of the other side's measure at intensity 1 (one-sided warps)
+    unrelated: float  # largest change of a measure of the other half of the face at intensity 1
+    subtle: float | None  # lowest intensity whose change exceeds 3x jitter (and stays so), None: never
+
+    def passes(self) -> bool:
+        """Monotonic, above noise at full intensity, the other side moving at most half as much,
+        other regions at most half as much as the matching measure."""
+        lateral = self.other_side is None or abs(self.other_side) <= 0.5 * abs(self.change)
+        return self.rho >= 0.9 and self.subtle is not None and lateral and self.unrelated <= 0.5 * abs(self.change)
+
+
+def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(WARPS)) -> list[Dose]:
+    base = measures_of(analyzer, image)
+    points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
+    out = []
+    for action in actions:
+        for sides in (("left",), ("right",), ("left", "right")):
+            name = action if len(sides) == 2 else f"{action}_{sides[0]}"
+            other = None if len(sides) == 2 else f"{action}_{'right' if sides[0] == 'left' else 'left'}"
+            runs = [measures_of(analyzer, apply_action(image, points, action, t, sides)) for t in LEVELS]
+            change = np.array([r[INDEX[name]] - base[INDEX[name]] for r in runs])
+            unrelated = [n for n in MEASURE_NAMES if n in REGION_OF and HALF[REGION_OF[n]] != HALF[REGION_OF[action]]]
+            above = np.abs(change) > 3 * max(noise[INDEX[name]], 1e-4)
+            subtle = next((t for k, t in enumerate(LEVELS) if t > 0 and above[k:].all()), None)
+            out.append(Dose(action, "both" if len(sides) == 2 else sides[0], spearman(LEVELS, change), float(change[-1]),
+                            None if other is None else float(runs[-1][INDEX[other]] - base[INDEX[other]]),
+                            float(max(abs(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated)), subtle))
+    return out
+
+
+def gaze_response(analyzer, image: np.ndarray, fractions=(-0.12, -0.06, 0.0, 0.06, 0.12)) -> dict:
+    """Gaze angles as both irises are moved right (image) and up by fractions of the eye width."""
+    points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
+    right = [measures_of(analyzer, move_irises(image, points, f, 0.0))[INDEX["gaze_yaw"]] for f in fractions]
+    up = [measures_of(analyzer, move_irises(image, points, 0.0, f))[INDEX["gaze_pitch"]] for f in fractions]
+    return {"fractions": list(fractions), "gaze_yaw": [round(float(v), 2) for v in right],
+            "gaze_pitch": [round(float(v), 2) for v in up],
+            "rho_yaw": spearman(fractions, right), "rho_pitch": spearman(fractions, up)}

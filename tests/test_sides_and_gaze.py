@@ -1,0 +1,103 @@
+"""Left and right, asymmetry and gaze, validated so that a broken measurement fails: mirrored real
+clips, graded warps of a real face, irises moved by known amounts."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from emotion import EmotionAnalyzer
+from emotion.io.video import read_frames
+from emotion.labels import GAZE_NAMES, SIDE_NAMES
+from emotion.validation import dose_response, gaze_response, jitter, mirror_report, mirrored
+
+# The measurements that pass on this face (benchmarks/results/actions_validation.md has all of
+# them): eyelids, re-measured per eye by the iris model, and the mouth corners. The mesh moves the
+# brows, cheeks and nose wings of both sides together and shifts the whole face with a brow
+# warp, so those are reported there as failing, not asserted here.
+ONE_SIDED = [("au43_eye_closure", "left"), ("au43_eye_closure", "right"), ("au12_lip_corner_pull", "left"),
+             ("au20_lip_stretch", "right"), ("au5_upper_lid_raise", "left")]
+BOTH_SIDES = ["au43_eye_closure", "au12_lip_corner_pull", "au20_lip_stretch"]
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return EmotionAnalyzer(actions=True)
+
+
+@pytest.fixture(scope="module")
+def doses(analyzer, astronaut):
+    actions = sorted({a for a, _ in ONE_SIDED} | set(BOTH_SIDES))
+    return {(d.action, d.side): d for d in dose_response(analyzer, astronaut, jitter(analyzer, astronaut), actions)}
+
+
+@pytest.mark.parametrize("action, side", ONE_SIDED)
+def test_a_one_sided_warp_moves_that_side_only(doses, action, side):
+    d = doses[(action, side)]
+    assert d.rho >= 0.9, d
+    assert d.subtle is not None, f"{action} {side}: never above 3x its jitter: {d}"
+    assert abs(d.other_side) <= 0.5 * abs(d.change), d
+    assert d.unrelated <= 0.5 * abs(d.change), d
+
+
+@pytest.mark.parametrize("action", BOTH_SIDES)
+def test_a_warp_of_both_sides_moves_the_combined_measure_monotonically(doses, action):
+    d = doses[(action, "both")]
+    assert d.rho >= 0.9 and d.change > 0 and d.subtle is not None, d
+    assert d.unrelated <= 0.5 * abs(d.change), d
+
+
+def test_gaze_follows_the_irises_with_the_right_signs(analyzer, astronaut):
+    g = gaze_response(analyzer, astronaut)
+    assert g["rho_yaw"] >= 0.9 and g["gaze_yaw"][-1] > g["gaze_yaw"][0]  # irises to the image's right: yaw > 0 that way
+    assert g["rho_pitch"] >= 0.9 and g["gaze_pitch"][-1] > g["gaze_pitch"][0]  # irises up: pitch grows
+
+
+def test_a_mirrored_smile_swaps_left_and_right(media, analyzer):
+    frames = [f.rgb for f in read_frames(media / "single_face.mp4")]
+    report = mirror_report(*mirrored(frames, analyzer))
+    assert report["frames"] >= 60
+    assert report["sided_pooled"] >= 0.9, report
+
+
+def test_mirrored_head_turns_flip_yaw_and_gaze(media, analyzer):
+    frames = [f.rgb for f in read_frames(media / "WolfgangLanger_Pexels.mp4") if f.index % 2 == 0]
+    report = mirror_report(*mirrored(frames, analyzer))
+    assert report["yaw"] <= -0.8 and report["gaze_yaw"] <= -0.8, report
+
+
+@pytest.mark.parametrize("action", ["au43_eye_closure", "au12_lip_corner_pull"])
+def test_asymmetry_names_the_side_that_moved_and_flips_in_the_mirror(analyzer, astronaut, action):
+    from emotion.inference.warps import apply_action
+    from emotion.labels import MEASURE_NAMES
+    from emotion.temporal.asymmetry import asymmetry
+    from emotion.validation import measures_of
+
+    points = analyzer.analyze(astronaut)[0].landmarks
+    moved = apply_action(astronaut, points, action, 1.0, ("left",))  # the person's left: the image's right
+
+    def index(base, image):
+        a, b = measures_of(analyzer, base), measures_of(analyzer, image)
+        return asymmetry({n: float(y - x) for n, x, y in zip(MEASURE_NAMES, a, b)})
+
+    assert index(astronaut, moved) >= 0.5
+    assert index(astronaut[:, ::-1].copy(), moved[:, ::-1].copy()) <= -0.5
+
+
+def test_the_timeline_has_sides_asymmetry_and_gaze_and_the_camera_is_looked_at(media, tmp_path):
+    from batch import process_video
+
+    result = process_video(media / "single_face.mp4", tmp_path, progress=False, write_video=False)
+    with open(result.outputs.timeline, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for name in (*SIDE_NAMES, "asymmetry", *GAZE_NAMES, "looking_at_camera"):
+        assert name in rows[0], name
+    assert all(r["au12_lip_corner_pull_left"] != "" for r in rows)
+    face = result.summary["faces"]["1"]
+    assert face["share_of_frames_looking_at_camera"] >= 0.9  # she faces the camera throughout
+    assert 0 <= face["asymmetry"]["mean_abs_asymmetry"] <= 1
+    assert {e.side for e in result.events} <= {"left", "right", "both", ""}
+    looks = [float(r["looking_at_camera"]) for r in rows if r["looking_at_camera"] != ""]
+    assert np.mean(looks) == pytest.approx(face["share_of_frames_looking_at_camera"], abs=1e-3)
