@@ -35,6 +35,10 @@ TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
 ACTION_HEADERS = ["face", "measure", "value (actions: change from baseline)"]
 EVENT_HEADERS = ["face", "kind", "onset s", "apex s", "offset s", "duration s", "regions", "emotion", "magnitude"]
 JOB_MAX_AGE_S = 3600
+TABLES_EVERY_S = 0.5
+# The live stream: the browser sends a frame every STREAM_EVERY_S (when the previous answer is
+# back), as JPEG both ways (WebP, Gradio's default, took several times longer to encode here).
+STREAM_EVERY_S = 0.05
 
 
 def face_table(faces) -> list[list]:
@@ -118,6 +122,13 @@ class Handlers:
         largest = max(range(len(out.faces)), key=lambda i: out.faces[i].box[2] * out.faces[i].box[3], default=None)
         label = {} if largest is None else {e: float(p) for e, p in zip(EMOTIONS, out.faces[largest].probabilities)}
         status = f"{out.fps:.1f} frames/s · {len(out.faces)} face(s)"
+        # The picture, the label and the rate change with every frame; the three tables are sent
+        # TABLES_EVERY_S apart (a reader cannot follow them faster, and re-sending them every
+        # frame costs the stream frames).
+        now = time.monotonic()
+        if now - getattr(session, "tables_sent_at", -1e9) < TABLES_EVERY_S:
+            return out.annotated, label, gr.skip(), status, gr.skip(), gr.skip(), session
+        session.tables_sent_at = now
         return (out.annotated, label, face_table(out.faces), status, action_table(out.actions),
                 event_table(out.events), session)
 
@@ -161,9 +172,9 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                     elem_id="title")
         with gr.Tab("Webcam (live)"):
             with gr.Row():
-                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="camera",
+                cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="camera", format="jpeg",
                                webcam_options=gr.WebcamOptions(mirror=True, constraints={"video": {"width": 640, "height": 480}}))
-                live_out = gr.Image(label="annotated", type="numpy", elem_id="live-annotated")
+                live_out = gr.Image(label="annotated", type="numpy", elem_id="live-annotated", format="jpeg")
             with gr.Row():
                 live_label = gr.Label(num_top_classes=7, label="largest face (smoothed over ~0.5 s)")
                 with gr.Column():
@@ -177,7 +188,7 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                                            interactive=False, elem_id="live-events", max_height=320)
             session = gr.State(None)
             cam.stream(h.live, [cam, session], [live_out, live_label, live_table, live_fps, live_actions, live_events, session],
-                       stream_every=0.1, time_limit=600, concurrency_limit=4, concurrency_id="live",
+                       stream_every=STREAM_EVERY_S, time_limit=600, concurrency_limit=4, concurrency_id="live",
                        api_visibility="private")
         with gr.Tab("Image"):
             with gr.Row():

@@ -1,15 +1,16 @@
 """process_video: one recorded video in, its annotated video, CSV timeline, events, summary and
 chart out.
 
-Frames stream from ffmpeg through the analyzer and the temporal step (`FaceStream`, the same
-code the live webcam uses) to the sinks; faces of up to BATCH_PIXELS worth of frames are
-classified in one CNN call. Nothing appears under a final name until it is complete.
+Frames stream from ffmpeg through the analysis (`pipeline.FramePipeline`: two lanes working a
+few frames ahead) and the temporal step (`FaceStream`, the same code the live webcam uses) to
+the sinks. Nothing appears under a final name until it is complete.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,16 +23,14 @@ from emotion.draw.timeline import timeline_figure
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.detectors import DEFAULT_DETECTOR
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
-from emotion.io.image import to_gray
-from emotion.io.video import Frame, VideoWriter, completeness, probe, read_frames
+from emotion.io.video import VideoWriter, completeness, probe, read_frames
 from emotion.temporal.events import Event
 from emotion.temporal.stream import FaceStream
 
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
+from .pipeline import FramePipeline
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
-
-BATCH_PIXELS = 32 * 1920 * 1080  # frames buffered for one CNN call, bounded by pixels (4K: 8 frames)
 
 
 @dataclass(frozen=True)
@@ -74,21 +73,16 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     video_tmp = partial_path(outputs.video)
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
-    stream, summary, detection = FaceStream(), SummaryBuilder(), analyzer.stream_detector()
+    stream, summary, pipeline = FaceStream(), SummaryBuilder(), FramePipeline(analyzer, stride)
     empty_t, analysed_times, analysed_indices, problems = [], [], [], []
     last_faces, frames_seen, last_time = [], 0, None
-    pending: list[Frame] = []
 
-    def flush():
-        nonlocal last_faces
-        analysed = [f for f in pending if f.index % stride == 0]
-        grays = [to_gray(f.rgb) for f in analysed]
-        results = analyzer.analyze_batch([f.rgb for f in analysed], grays=grays, stream=detection,
-                                         times=[f.time_s for f in analysed]) if analysed else []
-        by_index = {f.index: (faces, gray) for f, faces, gray in zip(analysed, results, grays)}
-        for frame in pending:
-            if frame.index in by_index:
-                faces, gray = by_index[frame.index]
+    # The bar counts frames as they come out of the analysis (and into the outputs), not as read.
+    bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
+    try:
+        for frame, faces, gray in pipeline.run(read_frames(source, problems=problems)):
+            frames_seen, last_time = frames_seen + 1, frame.time_s
+            if faces is not None:
                 tracked = stream.step(frame.time_s, faces, gray)
                 analysed_times.append(frame.time_s)
                 analysed_indices.append(frame.index)
@@ -99,17 +93,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                 last_faces = [t.face for t in tracked]
             if writer is not None:  # frames between analysed ones carry the last result forward
                 writer.write(annotate(frame.rgb, last_faces))
-        pending.clear()
-
-    bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
-    try:
-        for frame in read_frames(source, problems=problems):
-            pending.append(frame)
-            frames_seen, last_time = frames_seen + 1, frame.time_s
             bar.update(1)
-            if sum(f.rgb.size for f in pending) // 3 >= BATCH_PIXELS:
-                flush()
-        flush()
         if writer is not None:
             writer.close()
         seconds = time.perf_counter() - started
@@ -123,11 +107,15 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                              analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride),
                              asymmetries)
         data["input"] = completeness(info, frames_seen, last_time, problems)
-        chart = figure_png(timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
-                                           f"{source.name}: emotion probabilities over time", events), dpi=120)
+        # The apexes' pictures need one more decoding pass (ffmpeg's work, in its own process): it
+        # runs while the chart is drawn here.
         times = np.array(analysed_times)
-        thumbs = apex_thumbnails(source, events, lambda t: analysed_indices[int(np.argmin(np.abs(times - t)))],
+        with ThreadPoolExecutor(1) as pool:
+            thumbs = pool.submit(apex_thumbnails, source, events, lambda t: analysed_indices[int(np.argmin(np.abs(times - t)))],
                                  dynamics.box_at)
+            chart = figure_png(timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
+                                               f"{source.name}: emotion probabilities over time", events), dpi=120)
+            thumbs = thumbs.result()
         files = {"timeline CSV": outputs.timeline, "events CSV": outputs.events, "summary": outputs.summary,
                  **({"annotated video": outputs.video} if writer is not None else {})}
         report = render_video_report(data, events, chart, thumbs, files)

@@ -62,9 +62,9 @@ def analysis_fps(clip: Path, actions: bool = True) -> float:
 
     analyzer = EmotionAnalyzer()
     with tempfile.TemporaryDirectory() as out:
-        process_video(clip, out, analyzer, write_video=False, progress=False, actions=actions)  # warm-up
+        process_video(clip, out, analyzer, write_video=False, progress=False, actions=actions, overwrite=True)  # warm-up
         start = time.perf_counter()
-        result = process_video(clip, out, analyzer, write_video=False, progress=False, actions=actions)
+        result = process_video(clip, out, analyzer, write_video=False, progress=False, actions=actions, overwrite=True)
         return result.summary["frames_total"] / (time.perf_counter() - start)
 
 

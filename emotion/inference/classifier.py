@@ -101,19 +101,19 @@ class EnsembleRunner:
         return sum(w * runner(x) for runner, w in zip(self.runners, self.weights))
 
 
-def make_runner(path: str | Path, weights: str | Path | None = None):
+def make_runner(path: str | Path, weights: str | Path | None = None, threads: int | None = None):
     """A `.tflite` file runs on LiteRT; an `.ensemble.json` manifest runs its members (each
     by this rule); `.keras` and `.json` (+ weights) load through Keras."""
     path = Path(path)
     if is_ensemble(path):
         manifest, members = read_ensemble(path)
         used = [(m, w) for m, w in zip(members, manifest.weights) if w > 0]  # a zero weight is never loaded
-        return EnsembleRunner([make_runner(m) for m, _ in used], [w for _, w in used])
+        return EnsembleRunner([make_runner(m, threads=threads) for m, _ in used], [w for _, w in used])
     if path.suffix == ".tflite":
         if not path.exists():
             raise ModelFileError(f"{path}: model file not found")
         try:
-            return TFLiteRunner(path)
+            return TFLiteRunner(path, threads)
         except (ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: not a loadable TFLite model ({exc})") from exc
     return KerasRunner(load_model(path, weights))
@@ -135,8 +135,9 @@ class EmotionClassifier:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_path(cls, path: str | Path, weights: str | Path | None = None, **kwargs) -> "EmotionClassifier":
-        return cls(make_runner(path, weights), name=str(path), **kwargs)
+    def from_path(cls, path: str | Path, weights: str | Path | None = None, threads: int | None = None,
+                  **kwargs) -> "EmotionClassifier":
+        return cls(make_runner(path, weights, threads), name=str(path), **kwargs)
 
     def predict(self, faces) -> np.ndarray:
         """Probabilities (n, 7) in FER2013 order for n faces (see `to_face_batch` for inputs)."""

@@ -28,7 +28,8 @@ def _cascade_path() -> Path:
 class HaarDetector:
     name = "haar"
 
-    def __init__(self, scale_factor: float = 1.3, min_neighbors: int = 5, max_side: int = 1280, min_size: int = 24):
+    def __init__(self, scale_factor: float = 1.3, min_neighbors: int = 5, max_side: int = 1280, min_size: int = 24,
+                 threads: int | None = None):  # threads: accepted like the others; OpenCV keeps its own pool
         if not hasattr(cv2, "CascadeClassifier"):
             raise ModelFileError("cv2.CascadeClassifier is missing (OpenCV 5 moved it to the contrib wheel)")
         self._cascade = cv2.CascadeClassifier(str(_cascade_path()))

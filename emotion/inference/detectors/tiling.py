@@ -173,9 +173,12 @@ class StreamDetector:
         self._small = Detections.empty()
         self._lock = threading.Lock()
 
-    def detect(self, image: np.ndarray, time_s: float) -> Detections:
+    def detect(self, image: np.ndarray, time_s: float, whole: Detections | None = None) -> Detections:
+        """The frame's faces. `whole`: its whole-frame pass when already computed elsewhere (that
+        pass depends on the frame alone, so video code runs it on worker threads ahead of time;
+        the windows depend on the previous frames and run here, in frame order)."""
         levels = self.tiled.levels(image)
-        whole = self.tiled.detect_windows(image, levels[-1])
+        whole = self.tiled.detect_windows(image, levels[-1]) if whole is None else whole
         if len(levels) == 1:
             return whole
         with self._lock:
