@@ -13,7 +13,8 @@ PrivateTest is scored once, on the finished manifest.
 With trained nets (NAME.pt from python -m emotion.train) and `--out NAME.tflite`, the members
 are merged into one TFLite graph instead: `--views plain,mirror` says what each member looks at
 (the face, its mirror image, or both), the calibration temperature is fitted on PublicTest, and
-the file ships like any single model (this is how models/default.tflite is made):
+the file ships like any single model (this is how models/default.tflite is made; one member
+with `--views both` is one trained net exported with its mirror-image averaging built in):
 
     python -m emotion.ensemble m1.pt m2.pt --views plain,mirror --out models/default.tflite --data FER2013
 """
@@ -38,8 +39,10 @@ def main(argv=None) -> int:
     p.add_argument("--data", help="FER2013 (folder, .tar.xz or .csv): score the members and the ensemble")
     p.add_argument("--views", help="with .pt members and a .tflite --out: plain, mirror or both per member "
                                    "(default: plain for all)")
+    p.add_argument("--quantize", default="float16", choices=("float16", "float32", "dynamic"),
+                   help="weights of a merged .tflite (default float16)")
     args = p.parse_args(argv)
-    if len(args.members) < 2:
+    if len(args.members) < 2 and args.out.suffix != ".tflite":
         p.error("an ensemble needs at least two members")
     weights: list[float] | str = [1.0] * len(args.members)
     if args.weights == "auto":
@@ -55,7 +58,7 @@ def main(argv=None) -> int:
         if not args.data:
             p.error("merging trained nets into a .tflite needs --data (the temperature is fitted on PublicTest)")
         views = [v.strip() for v in args.views.split(",")] if args.views else ["plain"] * len(args.members)
-        build_merged(args.members, views, args.out, args.data)
+        build_merged(args.members, views, args.out, args.data, args.quantize)
         return 0
     build_ensemble(args.members, args.out, weights, args.data)
     return 0

@@ -71,3 +71,16 @@ def test_result_as_dict_is_json_ready(analyzer, astronaut):
     assert list(d["probabilities"]) == list(EMOTIONS)
     assert d["emotion"] == "happy" and set(d["box"]) == {"x", "y", "w", "h"}
     assert isinstance(analyzer.analyze(astronaut)[0], FaceResult)
+
+
+def test_lanes_match_the_analyzer_they_come_from(analyzer, astronaut):
+    """A video lane is a one-thread copy of its analyzer; a twin made with actions on must get
+    lanes of its own (not the lanes of the analyzer it was copied from)."""
+    plain_lane = analyzer.lane()
+    with_actions = analyzer.with_actions(True)
+    actions_lane = with_actions.lane()
+    assert actions_lane is not plain_lane and actions_lane.measures_actions and not plain_lane.measures_actions
+    assert analyzer.lane() is plain_lane  # one lane per thread, kept
+    face = actions_lane.analyze(astronaut)[0]
+    np.testing.assert_allclose(face.probabilities, analyzer.analyze(astronaut)[0].probabilities, atol=1e-4)
+    assert face.measures is not None and np.isfinite(face.measures).any()  # the actions lane measured

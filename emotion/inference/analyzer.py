@@ -76,7 +76,7 @@ class EmotionAnalyzer:
         inferences of one, 1.2x those of one two-thread interpreter, on this 2-core machine."""
         twin = getattr(self._lanes, "twin", None)
         if twin is None:
-            twin = copy.copy(self)
+            twin = self._copy()
             if self.detector_name:
                 twin.detector = create_detector(self.detector_name, min_face=self.min_face, threads=1)
             if Path(str(self.classifier.name)).exists():
@@ -99,8 +99,14 @@ class EmotionAnalyzer:
         """The same detector and classifier, with landmarks and action measurements on or off."""
         if actions == self.measures_actions:
             return self
-        twin = copy.copy(self)
+        twin = self._copy()
         twin.mesh_model = cache.get_mesh_model() if actions else None
+        return twin
+
+    def _copy(self) -> "EmotionAnalyzer":
+        """A shallow copy with lanes of its own (a twin must not hand out this analyzer's lanes)."""
+        twin = copy.copy(self)
+        twin._lanes = threading.local()
         return twin
 
     def stream_detector(self, scan_every_s: float = 1.0) -> StreamDetector | None:
