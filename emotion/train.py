@@ -32,7 +32,8 @@ def _parse(argv=None):
     p.add_argument("--lr", type=float, help="peak learning rate (one-cycle) or starting one (plateau)")
     p.add_argument("--label-smoothing", type=float)
     p.add_argument("--mixup", type=float, help="share of batches mixed by mixup or cutmix (0..1)")
-    p.add_argument("--precision", choices=PRECISIONS, help="bf16 autocast (default) or fp32")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="bf16 autocast, fp32, or auto (default): bf16 where the CPU or GPU computes it natively")
     p.add_argument("--no-channels-last", action="store_true", help="keep tensors in NCHW memory order")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quantize", default="float16", choices=("float16", "float32", "dynamic"),

@@ -13,7 +13,7 @@ from helpers import ROOT
 
 WINGS = ("io", "inference", "temporal", "draw", "training")
 INDEPENDENT = ("inference", "temporal", "draw")  # none of these imports another
-COMMANDS = {"emotion.train", "emotion.evaluate", "emotion.export", "emotion.ensemble"}  # may import training/
+COMMANDS = {"emotion.train", "emotion.train_members", "emotion.evaluate", "emotion.export", "emotion.ensemble"}  # may import training/
 
 
 def module_files(root: Path) -> dict[str, Path]:

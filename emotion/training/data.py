@@ -117,6 +117,12 @@ def _from_records(records, source: str, seed: int) -> FerSplits:
         parts = {s: _as_split(*by_split[s]) for s in SPLITS}
         return FerSplits(parts["Training"], parts["PublicTest"], parts["PrivateTest"],
                          f"{source} (official Training/PublicTest/PrivateTest by file prefix)")
+    if set(by_split) == {"Training", "PublicTest"}:
+        # A copy made to train elsewhere (a borrowed GPU) without the faces that are only ever
+        # scored: enough to fit and select, and `train` refuses it because it scores PrivateTest.
+        empty = FerSplit(np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8), np.zeros(0, np.int64))
+        return FerSplits(_as_split(*by_split["Training"]), _as_split(*by_split["PublicTest"]), empty,
+                         f"{source} (official Training/PublicTest by file prefix; no PrivateTest)")
     return _stratified_fallback(by_top, source, seed)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..errors import UsageError
+from ..errors import DatasetError, UsageError
 from ..inference.classifier import EmotionClassifier
 from ..io.files import write_json_atomic
 from . import augment
@@ -147,6 +147,9 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
           formats: tuple[str, ...] = ()) -> dict:
     """Fit, calibrate, score, export and write every artefact of the model card (see save.write_torch_run)."""
     splits = load_fer2013(data, seed=seed)
+    if not len(splits.test):
+        raise DatasetError(f"{data}: holds no PrivateTest faces, which a finished model is scored on "
+                           f"(python -m emotion.train_members fits without them)")
     out.mkdir(parents=True, exist_ok=True)
     print(f"data: {splits.source}; train {len(splits.train)}, PublicTest {len(splits.val)}, PrivateTest {len(splits.test)}")
     result = fit(splits, recipe, work_dir, seed, quiet, distill, init)
@@ -166,6 +169,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
     card = {
         "name": name,
         "engine": f"PyTorch {torch.__version__}",
+        "precision_used": result.trainer.precision,
         "recipe": recipe_dict(recipe),
         "seed": seed,
         "distillation": asdict(distill) if distill else None,
