@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import platform
 import subprocess
@@ -131,6 +132,12 @@ def ours(path: Path):
     return lambda faces: clf.predict(to_face_batch(faces))
 
 
+def mirrors(path: Path) -> bool:
+    """Whether the classifier adds flip TTA to this file (doubling its cost): not for graphs that
+    mirror themselves (their cost already counts both views)."""
+    return not getattr(EmotionClassifier.from_path(path).runner, "mirrors_itself", False)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "fer2013-images.tar.xz"))
@@ -139,6 +146,8 @@ def main() -> int:
                     help="the seed recipe's model (default models/seed.json, skipped when absent)")
     ap.add_argument("--ensemble", type=Path, nargs="*", help="ensemble manifests to add "
                     "(default: every models/*.ensemble.json)")
+    ap.add_argument("--previous", type=Path, default=ROOT / "artefacts" / "previous-default" / "previous-default.tflite",
+                    help="the default model this one replaced, for comparison (skipped when absent)")
     args = ap.parse_args()
     if args.ensemble is None:
         args.ensemble = sorted((ROOT / "models").glob("*.ensemble.json"))
@@ -146,13 +155,23 @@ def main() -> int:
     splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows.append(evaluate("default (vgg-s), float16 weights: shipped", ROOT / "models" / "default.tflite",
-                             ours(ROOT / "models" / "default.tflite"), splits, True, "flip TTA"))
-        for quant in ("float32", "dynamic", "int8"):
+        default = ROOT / "models" / "default.tflite"
+        card = json.loads(default.with_name("default.metrics.json").read_text())
+        views = " + ".join(f"{Path(m).stem} ({v})" for m, v in zip(card["members"], card["views"]))
+        rows.append(evaluate("default, float16 weights: shipped", default, ours(default), splits, mirrors(default), views))
+        for quant in ("float32", "dynamic"):  # the same members merged again with other weights
             out = Path(tmp) / f"default-{quant}.tflite"
-            subprocess.run([sys.executable, "-m", "emotion.export", str(ROOT / "models" / "default.keras"), "--out", str(out),
-                            "--quantize", quant, "--data", args.data], cwd=ROOT, check=True, capture_output=True)
-            rows.append(evaluate(f"default (vgg-s), {quant}", out, ours(out), splits, True, "flip TTA"))
+            subprocess.run([sys.executable, "-m", "emotion.ensemble", *[str(ROOT / m) for m in card["members"]], "--views",
+                            ",".join(card["views"]), "--out", str(out), "--quantize", quant, "--data", args.data],
+                           cwd=ROOT, check=True, capture_output=True)
+            rows.append(evaluate(f"default, {quant}", out, ours(out), splits, mirrors(out), views))
+        for member in card["members"]:  # each member alone, as its own training run exported it, with flip TTA
+            single = (ROOT / member).with_suffix(".tflite")
+            if single.exists():
+                rows.append(evaluate(f"member {single.stem} alone", single, ours(single), splits, mirrors(single), "flip TTA"))
+        if args.previous.exists():
+            rows.append(evaluate("previous default (vgg-s, Keras-trained)", args.previous, ours(args.previous), splits,
+                                 mirrors(args.previous), "flip TTA"))
         if args.seed_model.exists():  # the seed pair (or any Keras file) runs through its float16 export
             seed = as_tflite(args.seed_model, tmp)
             rows.append(evaluate("seed recipe", seed, ours(seed), splits, True, "flip TTA; float16 export"))

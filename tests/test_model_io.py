@@ -13,12 +13,15 @@ def seed_cnn():
     return keras_model(spec("seed"))
 
 MODELS = ROOT / "models"
+# The Keras-trained default this project shipped before the PyTorch engine's (kept for comparison
+# and as the Keras model these format tests need; artefacts/README.md).
+PREVIOUS = ROOT / "artefacts" / "previous-default" / "previous-default"
 
 
-def test_shipped_default_keras_and_tflite_agree():
+def test_previous_default_keras_and_tflite_agree():
     x = np.random.default_rng(1).integers(0, 255, (8, 48, 48, 1)).astype("float32")
-    a = load_model(MODELS / "default.keras").predict_on_batch(x)
-    lite = EmotionClassifier.from_path(MODELS / "default.tflite", flip_tta=False).predict(x)
+    a = load_model(PREVIOUS.with_suffix(".keras")).predict_on_batch(x)
+    lite = EmotionClassifier.from_path(PREVIOUS.with_suffix(".tflite"), flip_tta=False).predict(x)
     np.testing.assert_allclose(lite, a, atol=5e-3)
     assert (lite.argmax(1) == a.argmax(1)).all()
 
@@ -87,20 +90,20 @@ def test_unloadable_model_files_are_named(tmp_path):
 
 
 @pytest.mark.parametrize("quantize", ["dynamic", "int8"])
-def test_quantized_exports_of_the_shipped_model_agree_with_it(quantize, tmp_path, astronaut):
+def test_quantized_exports_of_a_keras_model_agree_with_it(quantize, tmp_path, astronaut):
     from emotion.training.save import export_tflite
 
     import cv2
 
     from emotion.training.augment import REAL_AUGMENT, augment_batch
 
-    model = load_model(ROOT / "models" / "default.keras")
+    model = load_model(PREVIOUS.with_suffix(".keras"))
     gray = cv2.resize(cv2.cvtColor(astronaut[60:190, 160:290], cv2.COLOR_RGB2GRAY), (48, 48))
     face = gray[None, :, :, None].astype(np.float32)
     # Calibration needs face-like pixels: moved, turned, mirrored, partly erased copies of a real face.
     faces = augment_batch(np.repeat(gray[None], 64, axis=0), REAL_AUGMENT, np.random.default_rng(0))[..., None]
     out = export_tflite(model, tmp_path / f"q-{quantize}.tflite", quantize=quantize, representative=faces)
-    assert out.stat().st_size < 0.6 * (ROOT / "models" / "default.tflite").stat().st_size  # int8 weights
+    assert out.stat().st_size < 0.6 * PREVIOUS.with_suffix(".tflite").stat().st_size  # int8 weights, not float16
     quantized = EmotionClassifier.from_path(out).predict(face)[0]
     reference = EmotionClassifier(model).predict(face)[0]
     assert EMOTIONS[int(np.argmax(quantized))] == EMOTIONS[int(np.argmax(reference))] == "happy"
@@ -109,7 +112,7 @@ def test_quantized_exports_of_the_shipped_model_agree_with_it(quantize, tmp_path
         export_tflite(model, tmp_path / "x.tflite", quantize="int8")
 
 
-@pytest.mark.parametrize("model", ["seed.json", "accurate.ensemble.json", "default.tflite"])
+@pytest.mark.parametrize("model", ["seed.json", "default.tflite"])
 def test_loading_a_model_keeps_the_terminal_clean(model):
     """No TensorFlow, absl or LiteRT start-up notices (oneDNN, cuInit on a CPU, XNNPACK) reach the user."""
     import subprocess
