@@ -6,7 +6,8 @@ Built from the summaries on disk, not from what this run processed, so a rerun t
 finished videos (or a Ray run) still covers the whole folder. Group statistics: each
 observation is one face of one video that was seen in at least MAIN_FACE_SHARE of the video's
 analysed frames (the participant, not a face that walked past); per group the mean and its 95%
-confidence interval (Student's t, n - 1 degrees of freedom; none for a group of one).
+confidence interval (Student's t, n - 1 degrees of freedom; none for a group of one), shown
+within the range the measure can take (shares 0..1, rates from 0).
 """
 
 from __future__ import annotations
@@ -118,28 +119,37 @@ def compare(rows: list[dict], column: str) -> dict:
     plus the three charts as data URIs."""
     observed = [r for r in main_faces(rows) if r.get(column, "") != ""]
     groups = sorted({r[column] for r in observed})
-    measures = {"share of time in each emotion": ([f"share_{e}" for e in EMOTIONS], list(EMOTIONS), "share of frames"),
-                "events per minute": ([f"events_per_min_{k}" for k in EVENT_KINDS], list(EVENT_KINDS), "events per minute"),
+    # Each measure with the range it can take: intervals are shown within it.
+    measures = {"share of time in each emotion": ([f"share_{e}" for e in EMOTIONS], list(EMOTIONS), "share of frames", (0, 1)),
+                "events per minute": ([f"events_per_min_{k}" for k in EVENT_KINDS], list(EVENT_KINDS), "events per minute",
+                                      (0, math.inf)),
                 "facial actions (mean, relative to each face's baseline)":
-                    ([f"mean_{a}" for a in MAIN_ACTIONS], [a.split("_", 1)[0].upper() for a in MAIN_ACTIONS], "inter-ocular units")}
+                    ([f"mean_{a}" for a in MAIN_ACTIONS], [a.split("_", 1)[0].upper() for a in MAIN_ACTIONS], "inter-ocular units",
+                     None)}
     sections = []
-    for title, (keys, labels, unit) in measures.items():
+    for title, (keys, labels, unit, bounds) in measures.items():
         stats = {g: [mean_ci([r[k] if r[k] != "" else None for r in observed if r[column] == g]) for k in keys] for g in groups}
         series = {label: ([stats[g][i][0] for g in groups], [stats[g][i][1] for g in groups]) for i, label in enumerate(labels)}
-        fig = charts.group_means_figure([f"{column} = {g}" for g in groups], series, f"{title}, by {column}", unit,
-                                        (0, 1) if title.startswith("share") else None)
+        fig = charts.group_means_figure([f"{column} = {g}" for g in groups], series, f"{title}, by {column}", unit, bounds)
         table = [{"group": g, "n": max((s[2] for s in stats[g]), default=0),
-                  "cells": [_cell(*s[:2], percent=title.startswith("share")) for s in stats[g]]} for g in groups]
+                  "cells": [_cell(*s[:2], percent=title.startswith("share"), bounds=bounds) for s in stats[g]]} for g in groups]
         sections.append({"title": title, "labels": labels, "chart": data_uri(charts.figure_png(fig)), "rows": table})
     return {"column": column, "groups": groups, "n": len(observed), "sections": sections}
 
 
-def _cell(mean: float, half: float, percent: bool) -> str:
+def _cell(mean: float, half: float, percent: bool, bounds: tuple[float, float] | None = None) -> str:
+    """"mean [low, high]", the interval kept within `bounds` (a small group's t-interval of a
+    share can otherwise run from -112% to 131%)."""
     if not np.isfinite(mean):
         return ""
     scale, unit, digits = (100, "%", 1) if percent else (1, "", 3)
     text = f"{mean * scale:.{digits}f}{unit}"
-    return text + (f" [{(mean - half) * scale:.{digits}f}, {(mean + half) * scale:.{digits}f}]" if np.isfinite(half) else "")
+    if not np.isfinite(half):
+        return text
+    low, high = mean - half, mean + half
+    if bounds:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return text + f" [{low * scale:.{digits}f}, {high * scale:.{digits}f}]"
 
 
 def write_run_outputs(out_dir: Path, index_rows: list[dict], metadata: Metadata | None, matched: Matched | None,

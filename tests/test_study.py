@@ -144,3 +144,14 @@ def test_reports_open_from_disk_offline_with_every_chart_rendered(study):
         assert page.locator("#events img.thumb").count() >= 1 or "No events." in page.content()
         browser.close()
     assert all(u.startswith(("file://", "data:")) for u in requests), [u for u in requests if not u.startswith("file")]
+
+
+def test_intervals_are_shown_within_the_range_a_measure_can_take():
+    """A group of two gives a t-interval of a share that runs past 0% and 100%; the report shows
+    it within the possible range (an action measure, unbounded, keeps its whole interval)."""
+    from batch.study import _cell, mean_ci
+
+    mean, half, n = mean_ci([0.0, 0.19])
+    assert n == 2 and mean - half < 0 and mean + half > 1
+    assert _cell(mean, half, percent=True, bounds=(0, 1)) == "9.5% [0.0, 100.0]"
+    assert _cell(-0.01, 0.5, percent=False) == "-0.010 [-0.510, 0.490]"

@@ -160,24 +160,26 @@ def share_of_time_figure(shares: dict[str, dict[str, float]], title: str = "shar
 
 
 def group_means_figure(groups: list[str], series: dict[str, tuple[list[float], list[float]]], title: str,
-                       ylabel: str, ylim: tuple[float, float] | None = None) -> Figure:
+                       ylabel: str, bounds: tuple[float, float] | None = None) -> Figure:
     """Grouped bars: for each series (e.g. an emotion) its mean in each group with a 95%
     confidence interval as an error bar. `series`: name -> (means per group, CI half-widths).
-    `ylim` keeps a bounded quantity (a share) on its scale when small groups have wide intervals."""
+    `bounds`: the range a bounded quantity can take (a share: 0..1; a rate: 0..inf): error bars
+    stop there, since a small group's t-interval can reach far past them."""
     names = list(series)
     fig = Figure(figsize=(max(6, 1.0 + 0.35 * len(names) * len(groups)), 3.8), layout="constrained")
     ax = fig.subplots()
     width = 0.8 / max(len(groups), 1)
     x = np.arange(len(names))
+    lo, hi = bounds or (-np.inf, np.inf)
     for g, group in enumerate(groups):
-        means = [series[n][0][g] for n in names]
-        errors = [series[n][1][g] for n in names]
-        ax.bar(x + (g - (len(groups) - 1) / 2) * width, np.nan_to_num(means), width, yerr=np.nan_to_num(errors),
-               capsize=2, label=group, alpha=0.85)
+        means = np.nan_to_num(np.array([series[n][0][g] for n in names], float))
+        halves = np.nan_to_num(np.array([series[n][1][g] for n in names], float))
+        errors = [means - np.maximum(means - halves, lo), np.minimum(means + halves, hi) - means]
+        ax.bar(x + (g - (len(groups) - 1) / 2) * width, means, width, yerr=errors, capsize=2, label=group, alpha=0.85)
     ax.set_xticks(x, names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")
     ax.set(ylabel=ylabel, title=title)
-    if ylim:
-        ax.set_ylim(*ylim)
+    if bounds and np.isfinite(hi):
+        ax.set_ylim(lo, hi)
     ax.grid(axis="y", alpha=0.3)
     ax.axhline(0, color="0.3", lw=0.6)
     ax.legend(fontsize=8, title=None)
