@@ -31,12 +31,7 @@ def write_torch_run(net, out: Path, name: str, temperature: float, quantize: str
             written["keras"] = save_keras(model, out / f"{name}.keras")
         if "json" in formats:
             written["json"], written["json_weights"] = save_json_pair(model, out / f"{name}.json", out / f"{name}{WEIGHTS_SUFFIX}")
-    text = io.StringIO()
-    if history:
-        writer = csv.DictWriter(text, list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
-    written["history"] = write_text_atomic(out / f"{name}.history.csv", text.getvalue())
+    written["history"] = write_history(out / f"{name}.history.csv", history)
     series = {k: [row[k] for row in history] for k in (history[0] if history else {}) if k != "epoch"}
     written["curves"] = charts.save_figure(charts.training_curves(series, f"{name} ({net.arch.name})"), out / f"{name}.training_curves.png")
     private = scored["PrivateTest"]
@@ -47,3 +42,13 @@ def write_torch_run(net, out: Path, name: str, temperature: float, quantize: str
     written["reliability"] = charts.save_figure(charts.reliability_figure(
         curves, f"{name}: reliability (temperature {temperature:.2f} fitted on PublicTest)"), out / f"{name}.reliability.png")
     return written
+
+
+def write_history(path: Path, history: list[dict]) -> Path:
+    """NAME.history.csv: one row per epoch, the columns of the history's rows."""
+    text = io.StringIO()
+    if history:
+        writer = csv.DictWriter(text, list(history[0]))
+        writer.writeheader()
+        writer.writerows(history)
+    return write_text_atomic(path, text.getvalue())

@@ -54,6 +54,12 @@ def render(images: np.ndarray, cfg: AugmentConfig, views: int, seed: int, worker
     return out.reshape((views, n) + images.shape[1:])
 
 
+def as_input(faces: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """(n, 48, 48) float pixels -> the (n, 1, 48, 48) input the net trains on, in its memory order."""
+    x = faces[:, None]
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+
 def bank_epoch(trainer: Trainer, bank: torch.Tensor, targets: torch.Tensor, rng: np.random.Generator) -> float:
     """One epoch on the device: every face once, in one of its K views (chosen at random),
     mirrored with probability 1/2, the batch mixed as the recipe says. `bank` (K, n, 48, 48)
@@ -72,9 +78,6 @@ def bank_epoch(trainer: Trainer, bank: torch.Tensor, targets: torch.Tensor, rng:
         x = torch.where(mirror[idx, None, None], x.flip(-1), x)
         y = targets[view, idx] if targets.ndim == 3 else targets[idx]
         x, y = _mix(x, y, trainer.recipe.mixup, rng)
-        x = x[:, None]
-        if trainer.recipe.channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
-        total += trainer.step(x, y)
+        total += trainer.step(as_input(x, trainer.recipe.channels_last), y)
         batches += 1
     return float(total) / max(batches, 1)

@@ -19,8 +19,6 @@ PublicTest), and every student learns from those soft targets on exactly those p
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import json
 import multiprocessing as mp
 import platform
@@ -32,8 +30,9 @@ import numpy as np
 import torch
 
 from ..errors import UsageError
-from ..io.files import write_json_atomic, write_text_atomic
+from ..io.files import write_json_atomic
 from . import bank, nets
+from .artefacts import write_history
 from .engine import (RECIPES, Distillation, Trainer, autocast, one_hot, recipe_dict, resolve_precision, save_weights,
                      soft_targets)
 from .ensembles import best_weights, load_net
@@ -95,9 +94,9 @@ def _measure(trainer: Trainer, bank_t: torch.Tensor, targets: torch.Tensor, rng:
         started, done = time.perf_counter(), 0
         while done < count and (done < 2 or time.perf_counter() - started < seconds):
             idx = torch.from_numpy(rng.integers(0, n, size)).to(bank_t.device)
-            x = bank_t[0, idx].float()[:, None]
-            y = targets[0, idx] if targets.ndim == 3 else targets[idx]
-            trainer.step(x.contiguous(memory_format=torch.channels_last) if trainer.recipe.channels_last else x, y)
+            view = torch.zeros_like(idx)
+            x = bank.as_input(bank_t[view, idx].float(), trainer.recipe.channels_last)
+            trainer.step(x, targets[view, idx] if targets.ndim == 3 else targets[idx])
             done += 1
         sync()
         return done, time.perf_counter() - started
@@ -147,11 +146,7 @@ def fit_member(job: MemberJob, work: Path, out: Path, device: str, start, target
     trainer.net.load_state_dict(best["model"])
     trainer.net.to("cpu")
     save_weights(trainer.net, out / f"{job.name}.pt")
-    text = io.StringIO()
-    writer = csv.DictWriter(text, list(history[0]))
-    writer.writeheader()
-    writer.writerows(history)
-    write_text_atomic(out / f"{job.name}.history.csv", text.getvalue())
+    write_history(out / f"{job.name}.history.csv", history)
     card = {"name": job.name, "arch": job.arch, "seed": job.seed, "recipe": recipe_dict(recipe),
             "precision_used": trainer.precision, "device": _device_name(device), "bank_views": int(bank_t.shape[0]),
             "distilled": targets_file is not None, "measured_pace_images_per_s": round(pace, 1),
