@@ -37,6 +37,7 @@ from pathlib import Path
 
 from emotion.errors import UsageError, command
 from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .jobs import Options
@@ -50,6 +51,10 @@ def parse(argv=None):
     p.add_argument("--out", type=Path, help="output folder (default: INPUT-emotions beside a folder, or emotion-results beside files)")
     p.add_argument("--recursive", action="store_true", help="also look in sub-folders (their layout is mirrored in --out)")
     p.add_argument("--stride", type=int, default=1, help="analyse every Nth frame; the video still gets every frame (default 1)")
+    p.add_argument("--detect-every", type=int, default=DETECT_EVERY, metavar="N",
+                   help=f"run the whole-frame face detection on every Nth analysed frame; frames between take the "
+                        f"faces of the detected frames on either side when those agree, and are detected "
+                        f"themselves when not (default {DETECT_EVERY}; 1 detects every frame)")
     p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES, help=f"face detector (default {DEFAULT_DETECTOR})")
     p.add_argument("--min-face", type=int, default=DEFAULT_MIN_FACE, metavar="PIXELS",
                    help=f"smallest face (box side) looked for anywhere in the frame (default {DEFAULT_MIN_FACE}; "
@@ -80,6 +85,8 @@ def main(argv=None) -> int:
     args = parse(argv)
     if args.stride < 1 or args.workers < 1:
         raise UsageError("--stride and --workers must be at least 1")
+    if not 1 <= args.detect_every <= 7:
+        raise UsageError("--detect-every must be from 1 to 7")
     if args.min_face < 8:
         raise UsageError("--min-face must be at least 8 pixels")
     missing = [str(p) for p in args.inputs if not p.exists()]
@@ -91,6 +98,7 @@ def main(argv=None) -> int:
         raise UsageError("--group-by needs --metadata")
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
+                      detect_every=args.detect_every,
                       min_face=args.min_face,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,
                       engine=args.engine, ray_address=args.ray_address, quiet=args.quiet,

@@ -11,6 +11,8 @@ from pathlib import Path
 from emotion.inference.detectors import DEFAULT_DETECTOR
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
+from emotion.inference.detectors.between import DETECT_EVERY
+
 from .outputs import OutputPaths
 
 INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
@@ -21,6 +23,7 @@ INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "
 class Options:
     out_dir: Path
     stride: int = 1
+    detect_every: int = DETECT_EVERY
     detector: str = DEFAULT_DETECTOR
     min_face: int = DEFAULT_MIN_FACE
     model: str | None = None
@@ -65,7 +68,7 @@ def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dic
         analyzer = EmotionAnalyzer(options.detector, options.model, min_face=options.min_face)  # models are cached per process
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions,
-                               command=options.command)
+                               command=options.command, detect_every=options.detect_every)
         status = "skipped" if result.skipped else "partial" if result.partial else "ok"
         reason = ("outputs already complete (use --overwrite to redo)" if result.skipped else
                   f"{video.name}: {result.summary['input']['reason']} (outputs cover what could be decoded)"

@@ -8,6 +8,11 @@ releases the GIL while it computes), a few frames ahead of the caller; the middl
 frame order on the caller's thread, as does everything the caller does with the results
 (tracking, the CSV, annotating, piping frames to the encoder), which overlaps the lanes' work
 instead of waiting for it. Memory stays bounded: at most LOOKAHEAD frames are in flight.
+
+With `detect_every=2` (the default of `python -m batch`), the whole-frame detection runs on every
+other analysed frame; a frame between two detected ones takes their faces interpolated when the
+two agree (`detectors.between`), and is detected itself when they do not. Waiting for the next
+detected frame costs nothing: it is already in flight, a frame or two ahead.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from emotion.inference.analyzer import EmotionAnalyzer
+from emotion.inference.detectors.between import DETECT_EVERY, between
 from emotion.io.image import to_gray
 from emotion.io.video import Frame
-from emotion.types import FaceResult
+from emotion.types import Detections, FaceResult
+
+__all__ = ["DETECT_EVERY", "FramePipeline"]
 
 LANES = 2
 LOOKAHEAD = 8
@@ -31,15 +39,25 @@ LOOKAHEAD = 8
 @dataclass
 class _InFlight:
     frame: Frame
-    first: Future | None  # (gray, whole-frame detections); None: a frame the stride skips
+    first: Future | None  # (gray, whole-frame detections or None between detected frames); None: a frame the stride skips
+    detected: bool = True  # whether the first stage runs the whole-frame detection
     second: Future | None = None  # the frame's FaceResults
     gray: np.ndarray | None = None
 
 
 class FramePipeline:
-    def __init__(self, analyzer: EmotionAnalyzer, stride: int = 1, lanes: int = LANES, lookahead: int = LOOKAHEAD):
+    """`detect_every`: run the whole-frame detection on every this-many analysed frames (1: all)."""
+
+    def __init__(self, analyzer: EmotionAnalyzer, stride: int = 1, lanes: int = LANES, lookahead: int = LOOKAHEAD,
+                 detect_every: int = 1):
+        if detect_every < 1 or detect_every >= lookahead:
+            raise ValueError(f"detect_every must be from 1 to {lookahead - 1}")
         self.analyzer, self.stride, self.lanes, self.lookahead = analyzer, stride, lanes, lookahead
+        self.detect_every = detect_every
         self.detection = analyzer.stream_detector()  # this stream's detection state
+        self.frames_interpolated = 0  # analysed frames whose faces came from their detected neighbours
+        self._analysed = 0
+        self._last_detected: tuple[float, Detections] | None = None  # (time, whole-frame faces)
 
     def run(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, list[FaceResult] | None, np.ndarray | None]]:
         """(frame, its faces or None when the stride skips it, its gray image or None), in order."""
@@ -47,8 +65,7 @@ class FramePipeline:
         with ThreadPoolExecutor(self.lanes, thread_name_prefix="lane") as pool:
             try:
                 for frame in frames:
-                    analysed = frame.index % self.stride == 0
-                    queue.append(_InFlight(frame, pool.submit(self._first, frame) if analysed else None))
+                    queue.append(self._start(frame, pool))
                     self._advance(queue, pool)
                     while len(queue) > self.lookahead:
                         yield self._pop(queue, pool)
@@ -60,32 +77,72 @@ class FramePipeline:
                         if future is not None:
                             future.cancel()
 
-    def _first(self, frame: Frame):
+    def _start(self, frame: Frame, pool: ThreadPoolExecutor) -> _InFlight:
+        if frame.index % self.stride:
+            return _InFlight(frame, None)
+        detected = self._analysed % self.detect_every == 0
+        self._analysed += 1
+        return _InFlight(frame, pool.submit(self._first, frame, detected), detected)
+
+    def _first(self, frame: Frame, detected: bool = True):
         lane = self.analyzer.lane()
-        return to_gray(frame.rgb), lane.detect_whole(frame.rgb)
+        return to_gray(frame.rgb), lane.detect_whole(frame.rgb) if detected else None
 
     def _second(self, frame: Frame, gray: np.ndarray, detections) -> list[FaceResult]:
         return self.analyzer.lane().classify([frame.rgb], [detections], [gray])[0]
 
-    def _detect(self, item: _InFlight, pool: ThreadPoolExecutor) -> None:
+    def _detect(self, item: _InFlight, queue: deque[_InFlight], pool: ThreadPoolExecutor) -> None:
         """The frame-order step: finish the detection and hand the faces to a lane."""
         item.gray, whole = item.first.result()
+        if item.detected:
+            self._last_detected = (item.frame.time_s, whole)
+        else:
+            whole = self._between(item, queue, pool)
         detections = self.analyzer.detect(item.frame.rgb, self.detection, item.frame.time_s, whole)
         item.second = pool.submit(self._second, item.frame, item.gray, detections)
 
+    def _between(self, item: _InFlight, queue: deque[_InFlight], pool: ThreadPoolExecutor) -> Detections:
+        """Whole-frame faces of a frame that was not detected: interpolated from the detected frames
+        on either side when they agree, else detected now."""
+        following = _next_detected(item, queue)
+        if self._last_detected is not None and following is not None:
+            (t0, before), (_, after) = self._last_detected, following.first.result()
+            t1 = following.frame.time_s
+            found = between(before, after, (item.frame.time_s - t0) / (t1 - t0) if t1 > t0 else 0.0)
+            if found is not None:
+                self.frames_interpolated += 1
+                return found
+        return pool.submit(lambda: self.analyzer.lane().detect_whole(item.frame.rgb)).result()
+
     def _advance(self, queue: deque[_InFlight], pool: ThreadPoolExecutor) -> None:
-        """Start the second stage of every frame whose first stage is done, in frame order."""
+        """Start the second stage of every frame whose first stage is done (and, for a frame
+        between detected ones, the next detected frame's too), in frame order."""
         for item in queue:
             if item.first is None or item.second is not None:
                 continue
             if not item.first.done():
                 return
-            self._detect(item, pool)
+            if not item.detected:
+                following = _next_detected(item, queue)
+                if following is None or not following.first.done():
+                    return
+            self._detect(item, queue, pool)
 
     def _pop(self, queue: deque[_InFlight], pool: ThreadPoolExecutor):
-        item = queue.popleft()
+        item = queue[0]
+        if item.first is not None and item.second is None:
+            self._detect(item, queue, pool)  # while still queued: a frame between looks ahead
+        queue.popleft()
         if item.first is None:
             return item.frame, None, None
-        if item.second is None:
-            self._detect(item, pool)
         return item.frame, item.second.result(), item.gray
+
+
+def _next_detected(item: _InFlight, queue: deque[_InFlight]) -> _InFlight | None:
+    """The first frame after `item` in the queue that runs the whole-frame detection."""
+    seen = False
+    for other in queue:
+        if seen and other.first is not None and other.detected:
+            return other
+        seen = seen or other is item
+    return None

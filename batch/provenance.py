@@ -50,10 +50,13 @@ def file_digest(path: str) -> str:
     return digest.hexdigest()[:12]
 
 
-def run_info(analyzer, command: str, stride: int) -> dict:
+def run_info(analyzer, command: str, stride: int, detect_every: int = 1, frames_interpolated: int = 0) -> dict:
     model = str(analyzer.classifier.name)
     return {"command": command, "model": model,
             "model_sha256": file_digest(model) if Path(model).is_file() else None,
             "detector": getattr(analyzer.detector, "name", type(analyzer.detector).__name__), "min_face": analyzer.min_face,
             "facial_actions": analyzer.measures_actions, "stride": stride,
+            # Whole-frame detection on every this-many analysed frames; how many frames took their
+            # faces from the detected frames on either side instead (batch/pipeline.py).
+            "detect_every": detect_every, "frames_with_interpolated_faces": frames_interpolated,
             "project_revision": project_revision(), "versions": versions()}

@@ -28,7 +28,7 @@ from emotion.temporal.events import Event
 from emotion.temporal.stream import FaceStream
 
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
-from .pipeline import FramePipeline
+from .pipeline import DETECT_EVERY, FramePipeline
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
 
@@ -50,13 +50,15 @@ class VideoResult:
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
                   write_video: bool = True, overwrite: bool = False, progress: bool = True,
                   detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, actions: bool = True,
-                  command: str | None = None) -> VideoResult:
+                  command: str | None = None, detect_every: int = DETECT_EVERY) -> VideoResult:
     """Analyse every `stride`-th frame of `path`; write NAME.annotated.mp4 (unless
     `write_video=False`), NAME.timeline.csv, NAME.events.csv, NAME.summary.json and
     NAME.timeline.png to `out_dir`. Outputs that are already complete are kept and the video is
     skipped unless `overwrite`. `actions=False` skips landmarks, action measurements and motion
     energy (their CSV columns stay empty) for the fastest runs.
-    `command` is recorded in the summary and the report (what produced them).
+    `command` is recorded in the summary and the report (what produced them). `detect_every`:
+    the whole-frame face detection runs on every this-many analysed frames, the frames between
+    take their neighbours' faces where those agree (1: detect on every frame; see `pipeline`).
     Raises `emotion.VideoError` (naming the file) for input that is not a usable video."""
     source, out_dir = Path(path), Path(out_dir)
     if stride < 1:
@@ -73,7 +75,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     video_tmp = partial_path(outputs.video)
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
-    stream, summary, pipeline = FaceStream(), SummaryBuilder(), FramePipeline(analyzer, stride)
+    stream, summary, pipeline = FaceStream(), SummaryBuilder(), FramePipeline(analyzer, stride, detect_every=detect_every)
     empty_t, analysed_times, analysed_indices, problems = [], [], [], []
     last_faces, frames_seen, last_time = [], 0, None
 
@@ -104,7 +106,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         events = dynamics.events()
         asymmetries = timeline.finish(baselines)
         data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins,
-                             analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride),
+                             analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride, detect_every,
+                                                                             pipeline.frames_interpolated),
                              asymmetries)
         data["input"] = completeness(info, frames_seen, last_time, problems)
         # The apexes' pictures need one more decoding pass (ffmpeg's work, in its own process): it

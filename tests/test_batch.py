@@ -77,6 +77,8 @@ def test_summary_agrees_with_the_csv(processed):
     assert face["frames_analysed"] == 21 and face["dominant_emotion"] == "happy"
     assert sum(face["share_of_time_by_emotion"].values()) == pytest.approx(1, abs=1e-3)
     assert processed.outputs.chart.stat().st_size > 10_000
+    run = summary["run"]  # detection on every other frame, the frames between filled in where it is safe
+    assert run["detect_every"] == 2 and 0 < run["frames_with_interpolated_faces"] < 15
 
 
 def test_stride_analyses_fewer_frames_but_keeps_every_frame(clip, tmp_path):
