@@ -80,6 +80,7 @@ def main() -> int:
     frames = probe(args.clip).frame_count
     load = os.getloadavg()[0]
     rows: dict[str, list[float]] = {"ffmpeg decode + x264 encode": [], "python -m batch (this project)": [],
+                                    "python -m batch --detect-every 1 (detect every frame)": [],
                                     "python -m batch --no-video": [], "python -m batch --no-actions": [],
                                     "python -m batch --no-actions --no-video": [], "fer Video.analyze": []}
     fer_analysis = []
@@ -90,6 +91,8 @@ def main() -> int:
                                                               "-c:v", "libx264", "-preset", "veryfast", str(work / "ff.mp4")])[0])
             rows["python -m batch (this project)"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
                                                                  str(work / f"b{run}"), "--quiet"])[0])
+            rows["python -m batch --detect-every 1 (detect every frame)"].append(timed(
+                [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"d{run}"), "--quiet", "--detect-every", "1"])[0])
             rows["python -m batch --no-video"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
                                                              str(work / f"n{run}"), "--quiet", "--no-video"])[0])
             rows["python -m batch --no-actions"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
