@@ -153,7 +153,8 @@ def test_interrupted_run_leaves_no_partial_outputs_and_resumes(clip, tmp_path):
 
 def test_help_documents_options_and_outputs():
     proc = subprocess.run([sys.executable, "-m", "batch", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    for word in ("--stride", "--recursive", "--no-video", "--workers", "--overwrite", "timeline.csv", "index.csv", "no_face"):
+    for word in ("--stride", "--detect-every", "--recursive", "--no-video", "--workers", "--overwrite", "timeline.csv", "index.csv",
+                 "no_face"):
         assert word in proc.stdout
 
 
@@ -295,3 +296,9 @@ def test_an_audio_only_file_is_named_as_such(tmp_path):
     _ffmpeg("-i", source, "-vn", "-c:a", "copy", tmp_path / "voice.mp4")
     with pytest.raises(VideoError, match=r"voice\.mp4: has no video stream \(audio only"):
         process_video(tmp_path / "voice.mp4", tmp_path / "out", progress=False)
+
+
+def test_detect_every_out_of_range_is_a_usage_error(clip, tmp_path):
+    result = run_batch(clip, "--out", tmp_path / "out", "--detect-every", "0")
+    assert result.returncode == 2 and "--detect-every must be from 1 to 7" in result.stderr
+    assert not (tmp_path / "out").exists()
