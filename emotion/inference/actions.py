@@ -82,10 +82,12 @@ def measure(points: np.ndarray) -> np.ndarray:
     """A mesh -> the values of `emotion.labels.MEASURE_NAMES`, in that order (float32): the
     actions, each bilateral one per side, head pose, and gaze (NaN without iris points)."""
     q = frontalise(points)
-    up = q[:, 1]
+    up = q[:, 1].tolist()  # plain floats: about 40 small means per face, each ~20x cheaper than np.mean's
 
     def h(idx) -> float:
-        return float(np.mean(up[list(np.atleast_1d(idx))]))
+        if isinstance(idx, (int, np.integer)):
+            return up[idx]
+        return sum(up[i] for i in idx) / len(idx)
 
     def aspect(upper, lower, a, b) -> float:
         gaps = [np.linalg.norm(q[u, :2] - q[lo, :2]) for u, lo in zip(upper, lower)]
