@@ -100,7 +100,8 @@ def test_a_failed_video_is_listed_with_its_reason_and_groups_are_compared(study)
     assert "Groups by condition" in html and "treatment" in html
     assert 'href="day2/s03.report.html"' in html and (out / "day2" / "s03.report.html").exists()
     video_html = (out / "s01.report.html").read_text()
-    for text in ("Timeline", "Events", "Facial actions", "Quality checks", "python -m batch", "sha256"):
+    for text in ("Timeline", "Events", "Facial actions", "Quality checks", "python -m batch", "sha256",
+                 "whole-frame detection on one analysed frame in 2"):
         assert text in video_html
     assert "http://" not in video_html and "https://" not in video_html and "<script" not in video_html
 
