@@ -41,6 +41,7 @@ from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .jobs import Options
+from .pipeline import MAX_DETECT_EVERY
 from .metadata import read_metadata
 from .runner import default_out_dir, env_threads_for, run
 
@@ -85,8 +86,8 @@ def main(argv=None) -> int:
     args = parse(argv)
     if args.stride < 1 or args.workers < 1:
         raise UsageError("--stride and --workers must be at least 1")
-    if not 1 <= args.detect_every <= 7:
-        raise UsageError("--detect-every must be from 1 to 7")
+    if not 1 <= args.detect_every <= MAX_DETECT_EVERY:
+        raise UsageError(f"--detect-every must be from 1 to {MAX_DETECT_EVERY}")
     if args.min_face < 8:
         raise UsageError("--min-face must be at least 8 pixels")
     missing = [str(p) for p in args.inputs if not p.exists()]

@@ -31,10 +31,11 @@ from emotion.io.image import to_gray
 from emotion.io.video import Frame
 from emotion.types import Detections, FaceResult
 
-__all__ = ["DETECT_EVERY", "FramePipeline"]
+__all__ = ["DETECT_EVERY", "MAX_DETECT_EVERY", "FramePipeline"]
 
 LANES = 2
 LOOKAHEAD = 8
+MAX_DETECT_EVERY = LOOKAHEAD - 1  # the next detected frame must be in flight when a frame between needs it
 
 
 @dataclass
@@ -65,7 +66,8 @@ class FramePipeline:
         queue: deque[_InFlight] = deque()
         # The lanes are the parallelism: OpenCV's own thread pool, splitting each small resize or
         # warp over both cores, only added hand-offs (WolfgangLanger --no-video: 9.4 s instead of
-        # 9.9 s, medians of 3 alternating runs). Restored when the stream ends.
+        # 9.9 s, medians of 3 alternating runs). Restored when the stream ends. (The setting is
+        # process-wide: streams run at once, as in the app, may leave it at 1, which is harmless.)
         opencv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)
         with ThreadPoolExecutor(self.lanes, thread_name_prefix="lane") as pool:
@@ -92,8 +94,10 @@ class FramePipeline:
         return _InFlight(frame, pool.submit(self._first, frame, detected), detected)
 
     def _first(self, frame: Frame, detected: bool = True):
-        lane = self.analyzer.lane()
-        return to_gray(frame.rgb), lane.detect_whole(frame.rgb) if detected else None
+        return to_gray(frame.rgb), self._whole(frame) if detected else None
+
+    def _whole(self, frame: Frame) -> Detections:
+        return self.analyzer.lane().detect_whole(frame.rgb)
 
     def _second(self, frame: Frame, gray: np.ndarray, detections) -> list[FaceResult]:
         return self.analyzer.lane().classify([frame.rgb], [detections], [gray])[0]
@@ -119,7 +123,7 @@ class FramePipeline:
             if found is not None:
                 self.frames_interpolated += 1
                 return found
-        return pool.submit(lambda: self.analyzer.lane().detect_whole(item.frame.rgb)).result()
+        return pool.submit(self._whole, item.frame).result()
 
     def _advance(self, queue: deque[_InFlight], pool: ThreadPoolExecutor) -> None:
         """Start the second stage of every frame whose first stage is done (and, for a frame

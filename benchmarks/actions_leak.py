@@ -17,7 +17,7 @@ benchmarks/results/actions_leak.{md,json}.
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +69,7 @@ def main() -> int:
         other_half = [n for n in MEASURE_NAMES if n in REGION_OF and HALF[REGION_OF[n]] != HALF[REGION_OF[action]]]
         rows[action] = {}
         for name, (analyzer, flat) in conditions.items():
-            with image_plane_measures() if flat else _nothing():
+            with image_plane_measures() if flat else nullcontext():
                 before, after = measures_of(analyzer, face), measures_of(analyzer, warped)
             change = after - before
             worst = max(other_half, key=lambda n: abs(change[INDEX[n]]))
@@ -88,11 +88,6 @@ def main() -> int:
                      f"{h['other_half']:.3f} ({h['worst']}) | {f['other_half']:.3f} ({f['worst']}) |")
     write_results("actions_leak", lines, rows)
     return 0
-
-
-@contextmanager
-def _nothing():
-    yield
 
 
 if __name__ == "__main__":
