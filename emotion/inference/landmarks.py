@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..io.model_files import bundled_model_path
-from .runtime import tflite_interpreter
+from .runtime import tflite_interpreter, write_scaled_input
 
 MESH_POINTS = 468
 IRIS_POINTS = 5  # per eye: centre, then four points on the iris boundary
@@ -83,7 +83,7 @@ class FaceMeshModel:
     def predict_crop(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float]:
         """A 192x192 RGB uint8 crop -> ((468, 3) points in crop pixels, presence)."""
         with self._lock:
-            self._interpreter.set_tensor(self._input, (crop_rgb.astype(np.float32) / 255.0)[None])
+            write_scaled_input(self._interpreter, self._input, crop_rgb, 255.0)
             self._interpreter.invoke()
             points = self._interpreter.get_tensor(self._points).reshape(468, 3).copy()
             logit = float(self._interpreter.get_tensor(self._presence).ravel()[-1])
@@ -124,7 +124,7 @@ class FaceMeshModel:
         if flip:
             crop = crop[:, ::-1]
         with self._lock:
-            self._iris.set_tensor(self._iris_input, (crop.astype(np.float32) / 255.0)[None])
+            write_scaled_input(self._iris, self._iris_input, crop, 255.0)
             self._iris.invoke()
             contour = self._iris.get_tensor(self._iris_contour).reshape(71, 3)[:16, :2].copy()
             iris = self._iris.get_tensor(self._iris_points).reshape(IRIS_POINTS, 3)[:, :2].copy()

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...io.model_files import bundled_model_path
 from ...types import Detections, box_iou
-from ..runtime import tflite_interpreter
+from ..runtime import tflite_interpreter, write_scaled_input
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,9 @@ class BlazeFaceDetector:
         resized = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
                              interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         pad_x, pad_y = (size - resized.shape[1]) // 2, (size - resized.shape[0]) // 2
-        canvas = np.zeros((size, size, 3), np.float32)
-        canvas[pad_y : pad_y + resized.shape[0], pad_x : pad_x + resized.shape[1]] = resized
         with self._lock:
-            self._interpreter.set_tensor(self._input, (canvas / 127.5 - 1.0)[None])
+            # Letterboxed: the padding is black, -1 after the model's scaling to -1..1.
+            write_scaled_input(self._interpreter, self._input, resized, 127.5, 1.0, (pad_y, pad_x), fill=-1.0)
             self._interpreter.invoke()
             raw = self._interpreter.get_tensor(self._regressors)[0].copy()
             logits = self._interpreter.get_tensor(self._classifiers)[0, :, 0].copy()
