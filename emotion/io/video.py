@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import cv2
 import numpy as np
 
 from ..errors import VideoError
@@ -32,6 +33,7 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+ONE_ENCODER_THREAD_UP_TO = 1280 * 720  # pixels per frame
 _MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 
 
@@ -263,14 +265,23 @@ class VideoWriter:
     timestamp, so variable-rate sources stay in sync with their audio; otherwise frames are
     written at `frame_rate`. Odd widths or heights are padded by one pixel (yuv420p needs even
     sizes).
+
+    Frames of even size go down the pipe already in yuv420p, converted by OpenCV: half the bytes
+    of RGB, and ffmpeg's own conversion, the larger part of its work besides x264, is skipped
+    (the colours come back from a lossless round trip closer to the RGB frames than through
+    ffmpeg's conversion: 99th-percentile error 2 vs 13 levels, on annotated frames). Up to 720p
+    x264 encodes on one thread: analysis keeps every core busy and is the slower side there,
+    and one thread spends less CPU than x264's frame threads (WolfgangLanger, 472 frames: about
+    1.9 CPU-s instead of 2.5).
     """
 
     def __init__(self, path: str | Path, width: int, height: int, frame_rate: Fraction,
                  audio_from: VideoInfo | None = None, crf: int = 20, preset: str = "veryfast",
                  frame_times: np.ndarray | None = None):
         self.path, self.size = Path(path), (width, height)
+        self._yuv = width % 2 == 0 and height % 2 == 0
         args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                "-f", "rawvideo", "-pix_fmt", "yuv420p" if self._yuv else "rgb24", "-s", f"{width}x{height}",
                 "-framerate", f"{frame_rate.numerator}/{frame_rate.denominator}", "-i", "pipe:0"]
         if audio_from is not None and audio_from.audio_codec:
             args += ["-i", str(audio_from.path), "-map", "0:v:0", "-map", "1:a:0"]
@@ -289,6 +300,7 @@ class VideoWriter:
             self._script.write_text(",".join(filters))
             args += ["-/filter:v", str(self._script)]
         args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                 *(["-threads", "1"] if width * height <= ONE_ENCODER_THREAD_UP_TO else []),
                  "-movflags", "+faststart", "-f", "mp4", str(self.path)]
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self.frames_written = 0
@@ -297,7 +309,8 @@ class VideoWriter:
         if rgb.shape[:2] != (self.size[1], self.size[0]):
             raise ValueError(f"frame of shape {rgb.shape} does not match the video size {self.size}")
         try:
-            self._proc.stdin.write(np.ascontiguousarray(rgb, np.uint8).tobytes())
+            rgb = np.ascontiguousarray(rgb, np.uint8)
+            self._proc.stdin.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420) if self._yuv else rgb)
         except BrokenPipeError as exc:
             raise VideoError(f"{self.path}: the encoder stopped ({self._stderr()})") from exc
         self.frames_written += 1

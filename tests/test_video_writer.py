@@ -1,0 +1,34 @@
+"""The annotated video's encoder: what goes in comes back out, in colour and in frame count."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from skimage import data
+
+from emotion.io.video import VideoWriter, probe, read_frames
+
+
+@pytest.mark.parametrize("size", [(512, 384), (481, 361)], ids=["even (yuv420p pipe)", "odd (rgb24 pipe, padded)"])
+def test_written_frames_come_back_with_their_colours(size, tmp_path):
+    width, height = size
+    frames = []
+    for i in range(6):
+        picture = np.roll(data.astronaut(), 4 * i, axis=1)[:height, :width].copy()
+        picture[20:120, 20:220] = (255, 0, 0)  # flat saturated patches, like the annotations' labels
+        picture[140:240, 20:220] = (0, 200, 0)
+        frames.append(picture)
+    path = tmp_path / "out.mp4"
+    writer = VideoWriter(path, width, height, Fraction(10))
+    for frame in frames:
+        writer.write(frame)
+    writer.close()
+    assert probe(path).frame_count == len(frames) and probe(path).frame_rate == 10
+    back = [f.rgb[:height, :width].astype(int) for f in read_frames(path)]
+    assert len(back) == len(frames)
+    for got, sent in zip(back, frames):
+        error = np.abs(got - sent)
+        # A wrong colour matrix, range or plane order shifts whole patches by tens of levels.
+        assert error.mean() < 3.0
+        assert np.abs(got[30:110, 30:210].mean((0, 1)) - (255, 0, 0)).max() < 6
+        assert np.abs(got[150:230, 30:210].mean((0, 1)) - (0, 200, 0)).max() < 6
