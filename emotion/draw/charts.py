@@ -187,9 +187,11 @@ def group_means_figure(groups: list[str], series: dict[str, tuple[list[float], l
 
 
 def figure_png(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes (reports inline their pictures)."""
+    """The figure as PNG bytes (reports inline their pictures). A figure laid out by its own
+    layout engine (constrained or tight) already fits its canvas; a "tight" bounding box would
+    only draw it a second time to measure it (0.3 instead of 0.4 s for a video's timeline)."""
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=None if fig.get_layout_engine() else "tight")
     return buffer.getvalue()
