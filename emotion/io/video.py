@@ -267,12 +267,12 @@ class VideoWriter:
     sizes).
 
     Frames of even size go down the pipe already in yuv420p, converted by OpenCV: half the bytes
-    of RGB, and ffmpeg's own conversion, the larger part of its work besides x264, is skipped
-    (the colours come back from a lossless round trip closer to the RGB frames than through
-    ffmpeg's conversion: 99th-percentile error 2 vs 13 levels, on annotated frames). Up to 720p
-    x264 encodes on one thread: analysis keeps every core busy and is the slower side there,
-    and one thread spends less CPU than x264's frame threads (WolfgangLanger, 472 frames: about
-    1.9 CPU-s instead of 2.5).
+    of RGB, and ffmpeg's own conversion is skipped (WolfgangLanger's 472 frames: ffmpeg spends
+    3.1 instead of 4.0 CPU-s, medians of 5 alternating runs; the colours come back from a
+    lossless round trip closer to the RGB frames than through ffmpeg's conversion, 99th-percentile
+    error 2 vs 13 levels on annotated frames). Up to 720p x264 encodes on one thread: analysis
+    keeps every core busy and is the slower side there, and one thread spends a little less CPU
+    than x264's frame threads (2.97 vs 3.19 CPU-s, medians of 5).
     """
 
     def __init__(self, path: str | Path, width: int, height: int, frame_rate: Fraction,
