@@ -32,3 +32,16 @@ def test_written_frames_come_back_with_their_colours(size, tmp_path):
         assert error.mean() < 3.0
         assert np.abs(got[30:110, 30:210].mean((0, 1)) - (255, 0, 0)).max() < 6
         assert np.abs(got[150:230, 30:210].mean((0, 1)) - (0, 200, 0)).max() < 6
+
+
+def test_a_frame_of_the_wrong_shape_is_refused(tmp_path):
+    writer = VideoWriter(tmp_path / "out.mp4", 64, 48, Fraction(10))
+    try:
+        for frame in (np.zeros((48, 64), np.uint8), np.zeros((48, 64, 4), np.uint8), np.zeros((48, 66, 3), np.uint8)):
+            with pytest.raises(ValueError, match="does not match the video size"):
+                writer.write(frame)
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+        writer.close()
+    finally:
+        writer.abort()
+    assert probe(tmp_path / "out.mp4").frame_count == 1

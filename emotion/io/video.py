@@ -306,8 +306,8 @@ class VideoWriter:
         self.frames_written = 0
 
     def write(self, rgb: np.ndarray) -> None:
-        if rgb.shape[:2] != (self.size[1], self.size[0]):
-            raise ValueError(f"frame of shape {rgb.shape} does not match the video size {self.size}")
+        if rgb.shape != (self.size[1], self.size[0], 3):
+            raise ValueError(f"frame of shape {rgb.shape} does not match the video size {self.size} (RGB expected)")
         try:
             rgb = np.ascontiguousarray(rgb, np.uint8)
             self._proc.stdin.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420) if self._yuv else rgb)
