@@ -179,7 +179,11 @@ def sides_and_gaze(media: Path) -> dict:
     mirror = {clip: mirror_report(*mirrored([f.rgb for f in read_frames(media / clip)], analyzer))
               for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4")}
     face = data.astronaut()
-    doses = dose_response(analyzer, face, jitter(analyzer, face))
+    # A second neutral face, of another person and camera, tells a warp's or a face's quirk from
+    # the measure's own behaviour: the first frame of single_face.mp4 (he faces the camera).
+    faces = {"scikit-image's astronaut": face, "single_face.mp4, frame 0": next(iter(read_frames(media / "single_face.mp4"))).rgb}
+    doses = {name: [d.__dict__ | {"passes": d.passes()} for d in dose_response(analyzer, image, jitter(analyzer, image))]
+             for name, image in faces.items()}
     gaze = gaze_response(analyzer, face)
     looking = {}
     from emotion.inference.actions import looking_at_camera
@@ -192,7 +196,7 @@ def sides_and_gaze(media: Path) -> dict:
                 votes.append(looking_at_camera(m["gaze_yaw"], m["gaze_pitch"]))
         known = [v for v in votes if v is not None]
         looking[clip] = {"frames": len(votes), "with_gaze": len(known), "share": round(sum(known) / max(len(known), 1), 3)}
-    return {"mirror": mirror, "doses": [d.__dict__ | {"passes": d.passes()} for d in doses], "gaze": gaze, "looking": looking}
+    return {"mirror": mirror, "doses": doses, "gaze": gaze, "looking": looking}
 
 
 def sides_lines(r: dict) -> list[str]:
@@ -205,17 +209,23 @@ def sides_lines(r: dict) -> list[str]:
     for clip, m in r["mirror"].items():
         lines.append(f"| {clip} | {m['frames']} | {m['sided_pooled']:.3f} | " + " | ".join(f"{v:.2f}" for v in m["per_action"].values())
                      + f" | {m['yaw']:.3f} | {m['gaze_yaw']:.3f} |")
-    lines += ["", "## Dose-response: actions warped on a real face (scikit-image's astronaut)", "",
+    names = list(r["doses"])
+    both = [f"{d['action'].split('_', 1)[0].upper()} {d['side']}" for d, e in zip(*r["doses"].values()) if d["passes"] and e["passes"]]
+    lines += ["", f"## Dose-response: actions warped on two real faces ({' and '.join(names)})", "",
+              "Passing on " + ", ".join(f"{name}: {sum(d['passes'] for d in rows)} of {len(rows)}" for name, rows in r["doses"].items())
+              + f"; on both: {len(both)} ({', '.join(both)}).", "",
               "Intensity 1 moves the action's landmarks by 0.03-0.08 inter-ocular distances (emotion/inference/warps.py). "
               "rho: Spearman of the matching measure against intensity (0, .25, .5, .75, 1); change: at intensity 1; other side: "
               "the other side's change (one-sided warps); other half: the largest change of a measure of the other half of the "
               "face (upper: brows, eyes; lower: nose, mouth); subtle: the lowest intensity whose change exceeds 3x the "
-              "measure's jitter and stays so. Passes: rho >= 0.9, above noise, other side and other half at most half the change.", "",
-              "| action | side | rho | change | other side | other half | subtle | passes |", "|---|---|---:|---:|---:|---:|---:|---|"]
-    for d in r["doses"]:
-        other = "" if d["other_side"] is None else f"{d['other_side']:+.3f}"
-        lines.append(f"| `{d['action']}` | {d['side']} | {d['rho']:.2f} | {d['change']:+.3f} | {other} | {d['unrelated']:.3f} | "
-                     f"{'-' if d['subtle'] is None else d['subtle']} | {'yes' if d['passes'] else '**no**'} |")
+              "measure's jitter and stays so. Passes: rho >= 0.9, above noise, other side and other half at most half the change."]
+    for name, rows in r["doses"].items():
+        lines += ["", f"### {name}", "",
+                  "| action | side | rho | change | other side | other half | subtle | passes |", "|---|---|---:|---:|---:|---:|---:|---|"]
+        for d in rows:
+            other = "" if d["other_side"] is None else f"{d['other_side']:+.3f}"
+            lines.append(f"| `{d['action']}` | {d['side']} | {d['rho']:.2f} | {d['change']:+.3f} | {other} | {d['unrelated']:.3f} | "
+                         f"{'-' if d['subtle'] is None else d['subtle']} | {'yes' if d['passes'] else '**no**'} |")
     g = r["gaze"]
     lines += ["", "## Gaze: irises moved by fractions of the eye width (astronaut)", "",
               "| iris shift (eye widths) | " + " | ".join(f"{f:+.2f}" for f in g["fractions"]) + " | Spearman |",
