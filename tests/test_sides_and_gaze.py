@@ -49,6 +49,25 @@ def test_a_warp_of_both_sides_moves_the_combined_measure_monotonically(doses, ac
     assert d.unrelated <= 0.5 * abs(d.change), d
 
 
+# The same checks on a second neutral face, another person filmed by another camera: what passes
+# on both is the measure's behaviour, not one face's (the upper-lid raise passes on the astronaut
+# only, so it is not asserted here).
+ON_BOTH_FACES = [(a, s) for a, s in ONE_SIDED if a != "au5_upper_lid_raise"] + [(a, "both") for a in BOTH_SIDES]
+
+
+@pytest.fixture(scope="module")
+def second_face_doses(analyzer, media):
+    face = next(iter(read_frames(media / "single_face.mp4"))).rgb
+    actions = sorted({a for a, _ in ON_BOTH_FACES})
+    return {(d.action, d.side): d for d in dose_response(analyzer, face, jitter(analyzer, face), actions)}
+
+
+@pytest.mark.parametrize("action, side", ON_BOTH_FACES)
+def test_the_passing_warps_pass_on_a_second_face(second_face_doses, action, side):
+    d = second_face_doses[(action, side)]
+    assert d.passes() and d.change > 0, d
+
+
 def test_gaze_follows_the_irises_with_the_right_signs(analyzer, astronaut):
     g = gaze_response(analyzer, astronaut)
     assert g["rho_yaw"] >= 0.9 and g["gaze_yaw"][-1] > g["gaze_yaw"][0]  # irises to the image's right: yaw > 0 that way
