@@ -41,8 +41,8 @@ from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .jobs import Options
-from .pipeline import MAX_DETECT_EVERY
 from .metadata import read_metadata
+from .pipeline import MAX_DETECT_EVERY
 from .runner import default_out_dir, env_threads_for, run
 
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotion.inference.detectors import DEFAULT_DETECTOR
-from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
-
 from emotion.inference.detectors.between import DETECT_EVERY
+from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
 
 from .outputs import OutputPaths
 

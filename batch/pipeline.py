@@ -26,12 +26,10 @@ import cv2
 import numpy as np
 
 from emotion.inference.analyzer import EmotionAnalyzer
-from emotion.inference.detectors.between import DETECT_EVERY, between
+from emotion.inference.detectors.between import between
 from emotion.io.image import to_gray
 from emotion.io.video import Frame
 from emotion.types import Detections, FaceResult
-
-__all__ = ["DETECT_EVERY", "MAX_DETECT_EVERY", "FramePipeline"]
 
 LANES = 2
 LOOKAHEAD = 8

@@ -22,13 +22,14 @@ from emotion.draw.charts import figure_png
 from emotion.draw.timeline import timeline_figure
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.detectors import DEFAULT_DETECTOR
+from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.video import VideoWriter, completeness, probe, read_frames
 from emotion.temporal.events import Event
 from emotion.temporal.stream import FaceStream
 
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
-from .pipeline import DETECT_EVERY, FramePipeline
+from .pipeline import FramePipeline
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
 

@@ -94,9 +94,8 @@ def _measure(trainer: Trainer, bank_t: torch.Tensor, targets: torch.Tensor, rng:
         started, done = time.perf_counter(), 0
         while done < count and (done < 2 or time.perf_counter() - started < seconds):
             idx = torch.from_numpy(rng.integers(0, n, size)).to(bank_t.device)
-            view = torch.zeros_like(idx)
-            x = bank.as_input(bank_t[view, idx].float(), trainer.recipe.channels_last)
-            trainer.step(x, targets[view, idx] if targets.ndim == 3 else targets[idx])
+            x = bank.as_input(bank_t[0, idx].float(), trainer.recipe.channels_last)
+            trainer.step(x, targets[0, idx] if targets.ndim == 3 else targets[idx])
             done += 1
         sync()
         return done, time.perf_counter() - started
