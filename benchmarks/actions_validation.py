@@ -214,17 +214,20 @@ def sides_lines(r: dict) -> list[str]:
     lines += ["", f"## Dose-response: actions warped on two real faces ({' and '.join(names)})", "",
               "Passing on " + ", ".join(f"{name}: {sum(d['passes'] for d in rows)} of {len(rows)}" for name, rows in r["doses"].items())
               + f"; on both: {len(both)} ({', '.join(both)}).", "",
-              "Intensity 1 moves the action's landmarks by 0.03-0.08 inter-ocular distances (emotion/inference/warps.py). "
-              "rho: Spearman of the matching measure against intensity (0, .25, .5, .75, 1); change: at intensity 1; other side: "
+              "Intensity 1 moves the action's landmarks by 0.03-0.08 inter-ocular distances (emotion/inference/warps.py); "
+              "the falloffs of a side's landmarks combine by their maximum (a stated displacement is the real one) and the face "
+              "frame's anchors (outer eye corners, forehead, chin) are held. warp reach: how far the warp itself moves those "
+              "anchors and, one-sided, the other side's landmarks, as a fraction of its displacement (0: a pure warp). rho: Spearman of the matching measure against intensity (0, .25, .5, .75, 1); change: at intensity 1; other side: "
               "the other side's change (one-sided warps); other half: the largest change of a measure of the other half of the "
               "face (upper: brows, eyes; lower: nose, mouth); subtle: the lowest intensity whose change exceeds 3x the "
               "measure's jitter and stays so. Passes: rho >= 0.9, above noise, other side and other half at most half the change."]
     for name, rows in r["doses"].items():
         lines += ["", f"### {name}", "",
-                  "| action | side | rho | change | other side | other half | subtle | passes |", "|---|---|---:|---:|---:|---:|---:|---|"]
+                  "| action | side | warp reach | rho | change | other side | other half | subtle | passes |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---|"]
         for d in rows:
             other = "" if d["other_side"] is None else f"{d['other_side']:+.3f}"
-            lines.append(f"| `{d['action']}` | {d['side']} | {d['rho']:.2f} | {d['change']:+.3f} | {other} | {d['unrelated']:.3f} | "
+            lines.append(f"| `{d['action']}` | {d['side']} | {d['reach']:.2f} | {d['rho']:.2f} | {d['change']:+.3f} | {other} | {d['unrelated']:.3f} | "
                          f"{'-' if d['subtle'] is None else d['subtle']} | {'yes' if d['passes'] else '**no**'} |")
     g = r["gaze"]
     lines += ["", "## Gaze: irises moved by fractions of the eye width (astronaut)", "",

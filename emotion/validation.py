@@ -6,6 +6,8 @@ tests assert them and benchmarks/actions_validation.py reports every number.
 - Dose-response: a real face warped by an action at graded intensities (`warps`) must move the
   matching measure monotonically, on the warped side only, and leave other regions alone; the
   lowest intensity whose change exceeds three times the measure's jitter is its "subtle" limit.
+  Each row also carries the warp's own reach, so that a failure of the warp (moving what it
+  should not) is not read as a failure of the measure.
 - Gaze: irises moved by known fractions of the eye width must turn the gaze the same way.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .inference.warps import WARPS, apply_action, move_irises
+from .inference.warps import WARPS, apply_action, move_irises, reach
 from .labels import MEASURE_NAMES, REGION_OF, SIDED_ACTIONS
 from .temporal.asymmetry import asymmetry
 
@@ -100,6 +102,7 @@ class Dose:
     other_side: float | None  # change of the other side's measure at intensity 1 (one-sided warps)
     unrelated: float  # largest change of a measure of the other half of the face at intensity 1
     subtle: float | None  # lowest intensity whose change exceeds 3x jitter (and stays so), None: never
+    reach: float = 0.0  # the warp's own purity (warps.reach): what it moves that it should not, fraction of its displacement
 
     def passes(self) -> bool:
         """Monotonic, above noise at full intensity, the other side moving at most half as much,
@@ -123,7 +126,8 @@ def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(
             subtle = next((t for k, t in enumerate(LEVELS) if t > 0 and above[k:].all()), None)
             out.append(Dose(action, "both" if len(sides) == 2 else sides[0], spearman(LEVELS, change), float(change[-1]),
                             None if other is None else float(runs[-1][INDEX[other]] - base[INDEX[other]]),
-                            float(max(abs(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated)), subtle))
+                            float(max(abs(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated)), subtle,
+                            reach(points, action, sides)))
     return out
 
 

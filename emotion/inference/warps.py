@@ -4,8 +4,17 @@ says where an action moves the skin, and a smooth local warp moves it there by a
 Each action moves some landmarks of one side (or both) by a displacement given in the face's
 frame (`outward` away from the midline, `up` towards the forehead) and in inter-ocular
 distances at intensity 1; the warp falls off as a Gaussian of RADIUS inter-ocular distances
-around each landmark, so the rest of the face stays as it was. Intensity 0 is the face itself.
-The irises can be moved the same way, by fractions of the eye's width.
+around the nearest of them, so the rest of the face stays as it was. Intensity 0 is the face
+itself. The irises can be moved the same way, by fractions of the eye's width.
+
+Two rules keep a warp to its action (`reach` measures it; the validation reports it):
+- the falloffs of one side's landmarks combine by their maximum, not their sum, so the content at
+  each landmark moves by exactly the stated displacement (summed, the five overlapping blobs of a
+  brow moved it three times as far and dragged the upper lid and the outer eye corner further
+  than the brow itself);
+- the face frame's anchors (outer eye corners, forehead, chin) are held in place: a warp that
+  moved them would change every measure at once (the eye corners also stay put in a real face
+  when the lid closes).
 """
 
 from __future__ import annotations
@@ -30,16 +39,21 @@ class ActionWarp:
     radius: float = RADIUS
 
 
+# The brows' lower edges (the mesh's upper brow points are a.R_BROW / a.L_BROW), outer to inner:
+# a brow warp moves both edges, so the whole brow moves with a falloff small enough to leave
+# the eye alone.
+R_BROW_LOWER, L_BROW_LOWER = (46, 53, 52, 65, 55), (276, 283, 282, 295, 285)
+
 # What each measured action does to the face (FACS), as landmark displacements at full intensity.
-# Radii: a brow, a cheek or a nose wing moves as a whole (smaller blobs only smudge it), a lid
-# as a thin band that must not drag the brow along.
+# Radii: each action's structure moves as a whole, with a falloff that stops short of the next
+# structure (the eye below a brow, the lower lid above a cheek).
 WARPS = {
-    "au1_inner_brow_raise": ActionWarp(a.L_BROW_INNER, a.R_BROW_INNER, 0.0, 0.08, 0.2),
-    "au2_outer_brow_raise": ActionWarp(a.L_BROW_OUTER, a.R_BROW_OUTER, 0.0, 0.08, 0.2),
-    "au4_brow_lower": ActionWarp(a.L_BROW, a.R_BROW, -0.03, -0.06, 0.2),
+    "au1_inner_brow_raise": ActionWarp(a.L_BROW_INNER + L_BROW_LOWER[3:], a.R_BROW_INNER + R_BROW_LOWER[3:], 0.0, 0.08, 0.1),
+    "au2_outer_brow_raise": ActionWarp(a.L_BROW_OUTER + L_BROW_LOWER[:2], a.R_BROW_OUTER + R_BROW_LOWER[:2], 0.0, 0.08, 0.1),
+    "au4_brow_lower": ActionWarp(a.L_BROW + L_BROW_LOWER, a.R_BROW + R_BROW_LOWER, -0.03, -0.06, 0.1),
     "au5_upper_lid_raise": ActionWarp(a.L_UPPER_LID, a.R_UPPER_LID, 0.0, 0.025, 0.05),
     "au43_eye_closure": ActionWarp(a.L_UPPER_LID, a.R_UPPER_LID, 0.0, -0.06, 0.06),
-    "au6_cheek_raise": ActionWarp((a.L_CHEEK,), (a.R_CHEEK,), 0.0, 0.08, 0.2),
+    "au6_cheek_raise": ActionWarp((a.L_CHEEK,), (a.R_CHEEK,), 0.0, 0.08, 0.1),
     "au12_lip_corner_pull": ActionWarp((a.MOUTH_L,), (a.MOUTH_R,), 0.03, 0.05, 0.12),
     "au15_lip_corner_depress": ActionWarp((a.MOUTH_L,), (a.MOUTH_R,), 0.0, -0.06, 0.12),
     "au20_lip_stretch": ActionWarp((a.MOUTH_L,), (a.MOUTH_R,), 0.06, 0.0, 0.12),
@@ -59,33 +73,77 @@ def _axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray
     return left, up, iod, (points[a.L_EYE_OUT, :2] + points[a.R_EYE_OUT, :2]) / 2
 
 
-def displace(image: np.ndarray, moves: list[tuple[np.ndarray, np.ndarray, float]]) -> np.ndarray:
-    """Warp `image` so the content at each centre (x, y) moves by its vector, with a Gaussian
-    falloff of the given radius (pixels). Backward mapping: each output pixel samples the input
-    at itself minus the local displacement."""
+# The face frame's anchors (emotion.inference.actions.face_frame), held by every action warp: its
+# displacement tapers to zero within HOLD of its radius around each.
+ANCHORS = (a.R_EYE_OUT, a.L_EYE_OUT, a.FOREHEAD, a.CHIN)
+HOLD = 0.5
+
+
+def _field(xs, ys, moves, holds=()):
+    """(dx, dy) at the points (xs, ys) (arrays or floats): each move (centres (k, 2), vector (2,),
+    radius) weighted by the largest Gaussian of the distance to a centre's destination (centre +
+    vector), so the content at a centre moves by exactly the vector and overlapping centres do
+    not add up; times 1 minus the largest Gaussian around the held points (point, radius)."""
+    dx, dy = 0.0, 0.0
+    for centres, (vx, vy), radius in moves:
+        weight = 0.0
+        for cx, cy in np.reshape(centres, (-1, 2)):
+            weight = np.maximum(weight, np.exp(-((xs - cx - vx) ** 2 + (ys - cy - vy) ** 2) / (2 * radius**2)))
+        dx, dy = dx + vx * weight, dy + vy * weight
+    held = 0.0
+    for (hx, hy), radius in holds:
+        held = np.maximum(held, np.exp(-((xs - hx) ** 2 + (ys - hy) ** 2) / (2 * radius**2)))
+    return dx * (1 - held), dy * (1 - held)
+
+
+def displace(image: np.ndarray, moves: list, holds=()) -> np.ndarray:
+    """Warp `image` so the content at each move's centres moves by its vector and the held points
+    stay (see `_field`). Backward mapping: each output pixel samples the input at itself minus
+    the local displacement."""
     h, w = image.shape[:2]
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    dx, dy = np.zeros_like(xs), np.zeros_like(xs)
-    for (cx, cy), (vx, vy), radius in moves:
-        weight = np.exp(-((xs - cx - vx) ** 2 + (ys - cy - vy) ** 2) / (2 * radius**2))
-        dx += vx * weight
-        dy += vy * weight
-    return cv2.remap(image, xs - dx, ys - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    dx, dy = _field(xs, ys, moves, holds)
+    return cv2.remap(image, (xs - dx).astype(np.float32), (ys - dy).astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def action_moves(points: np.ndarray, action: str, intensity: float, sides=("left", "right")) -> tuple[list, list]:
+    """(moves, holds) of `action` at `intensity` on `sides`, in pixels (see `_field`)."""
+    warp = WARPS[action]
+    left_dir, up_dir, iod, _ = _axes(points)
+    moves = []
+    for side in sides:
+        outward = left_dir if side == "left" else -left_dir
+        vector = intensity * iod * (warp.outward * outward + warp.up * up_dir)
+        moves.append((points[list(warp.left if side == "left" else warp.right), :2], vector, warp.radius * iod))
+    return moves, [(points[i, :2], HOLD * warp.radius * iod) for i in ANCHORS]
 
 
 def apply_action(image: np.ndarray, points: np.ndarray, action: str, intensity: float, sides=("left", "right")) -> np.ndarray:
     """`image` with `action` at `intensity` (0..1 and beyond) on the given sides of the face whose
     mesh is `points` (image pixels)."""
+    moves, holds = action_moves(points, action, intensity, sides)
+    return displace(image, moves, holds) if moves and intensity else image.copy()
+
+
+def moved_by(p: np.ndarray, moves: list, holds=(), iterations: int = 5) -> np.ndarray:
+    """How far a warp moves the content at `p`: the d with d = field(p + d) (the field is
+    backward), by fixed-point iteration."""
+    d = np.zeros(2)
+    for _ in range(iterations):
+        d = np.array(_field(*(p + d), moves, holds), dtype=np.float64)
+    return d
+
+
+def reach(points: np.ndarray, action: str, sides=("left", "right")) -> float:
+    """The warp's purity: how far `action` at intensity 1 moves the face frame's anchors and, on
+    one side, the other side's copies of its landmarks, as a fraction of its own displacement.
+    (The anchors are held, so this is near 0 unless the hold breaks.)"""
+    moves, holds = action_moves(points, action, 1.0, sides)
     warp = WARPS[action]
-    left_dir, up_dir, iod, centre = _axes(points)
-    moves = []
-    for side in sides:
-        for index in (warp.left if side == "left" else warp.right):
-            p = points[index, :2]
-            outward = left_dir if side == "left" else -left_dir
-            vector = intensity * iod * (warp.outward * outward + warp.up * up_dir)
-            moves.append((p, vector, warp.radius * iod))
-    return displace(image, moves) if moves and intensity else image.copy()
+    others = () if len(sides) == 2 else (warp.right if sides[0] == "left" else warp.left)
+    size = max(float(np.linalg.norm(v)) for _, v, _ in moves)
+    return max(float(np.linalg.norm(moved_by(points[i, :2], moves, holds))) / size for i in (*ANCHORS, *others))
 
 
 def move_irises(image: np.ndarray, points: np.ndarray, right_fraction: float, up_fraction: float) -> np.ndarray:
