@@ -179,7 +179,7 @@ def sides_and_gaze(media: Path) -> dict:
     mirror = {clip: mirror_report(*mirrored([f.rgb for f in read_frames(media / clip)], analyzer))
               for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4")}
     face = data.astronaut()
-    # A second neutral face, of another person and camera, tells a warp's or a face's quirk from
+    # A second face, neutral (the astronaut smiles), of another person and camera, tells a warp's or a face's quirk from
     # the measure's own behaviour: the first frame of single_face.mp4 (he faces the camera).
     faces = {"scikit-image's astronaut": face, "single_face.mp4, frame 0": next(iter(read_frames(media / "single_face.mp4"))).rgb}
     doses = {name: [d.__dict__ | {"passes": d.passes()} for d in dose_response(analyzer, image, jitter(analyzer, image))]

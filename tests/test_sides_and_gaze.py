@@ -50,7 +50,7 @@ def test_a_warp_of_both_sides_moves_the_combined_measure_monotonically(doses, ac
     assert d.unrelated <= 0.5 * abs(d.change), d
 
 
-# The same checks on a second neutral face, another person filmed by another camera: what passes
+# The same checks on a second face, neutral (the astronaut smiles), another person filmed by another camera: what passes
 # on both is the measure's behaviour, not one face's (the upper-lid raise passes on the astronaut
 # only, so it is not asserted here; eye closure on both sides and on the left, and lip-corner
 # pull on the right, pass on the second face only).
