@@ -102,7 +102,7 @@ class Dose:
     other_side: float | None  # change of the other side's measure at intensity 1 (one-sided warps)
     unrelated: float  # largest change of a measure of the other half of the face at intensity 1
     subtle: float | None  # lowest intensity whose change exceeds 3x jitter (and stays so), None: never
-    reach: float = 0.0  # the warp's own purity (warps.reach): what it moves that it should not, fraction of its displacement
+    reach: float  # the warp's own purity (warps.reach): what it moves that it should not, fraction of its displacement
 
     def passes(self) -> bool:
         """Monotonic, above noise at full intensity, the other side moving at most half as much,

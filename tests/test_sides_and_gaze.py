@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from emotion import EmotionAnalyzer
+from emotion.inference.warps import WARPS, action_moves, apply_action, moved_by, reach
 from emotion.io.video import read_frames
-from emotion.labels import GAZE_NAMES, SIDE_NAMES
-from emotion.inference.warps import WARPS, action_moves, moved_by, reach
-from emotion.validation import dose_response, gaze_response, jitter, mirror_report, mirrored
+from emotion.labels import GAZE_NAMES, MEASURE_NAMES, SIDE_NAMES
+from emotion.temporal.asymmetry import asymmetry
+from emotion.validation import dose_response, gaze_response, jitter, measures_of, mirror_report, mirrored
 
 # The measurements that pass on this face (benchmarks/results/actions_validation.md has all of
 # them): an eyelid, re-measured per eye by the iris model, and the mouth corners. The mesh barely
@@ -50,10 +51,10 @@ def test_a_warp_of_both_sides_moves_the_combined_measure_monotonically(doses, ac
     assert d.unrelated <= 0.5 * abs(d.change), d
 
 
-# The same checks on a second face, neutral (the astronaut smiles), another person filmed by another camera: what passes
-# on both is the measure's behaviour, not one face's (the upper-lid raise passes on the astronaut
-# only, so it is not asserted here; eye closure on both sides and on the left, and lip-corner
-# pull on the right, pass on the second face only).
+# The same checks on a second face, a neutral one (the astronaut smiles), another person filmed by
+# another camera: what passes on both is the measure's behaviour, not one face's (the upper-lid
+# raise passes on the astronaut only, so it is not asserted here; eye closure on both sides and on
+# the left, and lip-corner pull on the right, pass on the second face only).
 ON_BOTH_FACES = [(a, s) for a, s in ONE_SIDED if a != "au5_upper_lid_raise"] + [(a, "both") for a in BOTH_SIDES]
 
 
@@ -106,11 +107,6 @@ def test_mirrored_head_turns_flip_yaw_and_gaze(media, analyzer):
 
 def _asymmetry_after_warp(analyzer, face, action, side) -> tuple[float, float]:
     """The asymmetry index of `action` warped on `side` of `face`, and of the same in the mirror."""
-    from emotion.inference.warps import apply_action
-    from emotion.labels import MEASURE_NAMES
-    from emotion.temporal.asymmetry import asymmetry
-    from emotion.validation import measures_of
-
     points = analyzer.analyze(face)[0].landmarks
     moved = apply_action(face, points, action, 1.0, (side,))  # the person's left is the image's right
 
