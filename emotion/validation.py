@@ -80,16 +80,20 @@ def mirror_report(ours: np.ndarray, theirs: np.ndarray) -> dict:
             "asymmetry_frames": len(both)}
 
 
-def jitter(analyzer, image: np.ndarray, shots: int = 10, seed: int = 0) -> np.ndarray:
-    """Std of each measure over re-shots of the same face at sub-pixel offsets with sensor noise."""
-    rng, values = np.random.default_rng(seed), []
+def reshots(image: np.ndarray, shots: int = 10, seed: int = 0):
+    """The same face shot again: sub-pixel offsets and sensor noise, what a still camera gives
+    between frames of a face that does not move (the inputs of `jitter`)."""
+    rng = np.random.default_rng(seed)
     h, w = image.shape[:2]
     for _ in range(shots):
         m = np.float32([[1, 0, rng.uniform(-0.5, 0.5)], [0, 1, rng.uniform(-0.5, 0.5)]])
         shot = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        found = measures_of(analyzer, np.clip(shot + rng.normal(0, 2, shot.shape), 0, 255).astype(np.uint8))
-        if found is not None:
-            values.append(found)
+        yield np.clip(shot + rng.normal(0, 2, shot.shape), 0, 255).astype(np.uint8)
+
+
+def jitter(analyzer, image: np.ndarray, shots: int = 10, seed: int = 0) -> np.ndarray:
+    """Std of each measure over re-shots of the same face (`reshots`)."""
+    values = [m for m in (measures_of(analyzer, shot) for shot in reshots(image, shots, seed)) if m is not None]
     return np.nanstd(np.array(values), axis=0)
 
 
@@ -111,6 +115,13 @@ class Dose:
         return self.rho >= 0.9 and self.subtle is not None and lateral and self.unrelated <= 0.5 * abs(self.change)
 
 
+def subtle_limit(change: np.ndarray, noise: float) -> float | None:
+    """The lowest of LEVELS whose change (one per level) exceeds three times the measure's jitter
+    and stays so at every higher level; None when full intensity does not."""
+    above = np.abs(change) > 3 * max(noise, 1e-4)
+    return next((t for k, t in enumerate(LEVELS) if t > 0 and above[k:].all()), None)
+
+
 def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(WARPS)) -> list[Dose]:
     base = measures_of(analyzer, image)
     points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
@@ -122,12 +133,10 @@ def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(
             runs = [measures_of(analyzer, apply_action(image, points, action, t, sides)) for t in LEVELS]
             change = np.array([r[INDEX[name]] - base[INDEX[name]] for r in runs])
             unrelated = [n for n in MEASURE_NAMES if n in REGION_OF and HALF[REGION_OF[n]] != HALF[REGION_OF[action]]]
-            above = np.abs(change) > 3 * max(noise[INDEX[name]], 1e-4)
-            subtle = next((t for k, t in enumerate(LEVELS) if t > 0 and above[k:].all()), None)
             out.append(Dose(action, "both" if len(sides) == 2 else sides[0], spearman(LEVELS, change), float(change[-1]),
                             None if other is None else float(runs[-1][INDEX[other]] - base[INDEX[other]]),
-                            float(max(abs(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated)), subtle,
-                            reach(points, action, sides)))
+                            float(max(abs(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated)),
+                            subtle_limit(change, noise[INDEX[name]]), reach(points, action, sides)))
     return out
 
 
