@@ -3,9 +3,11 @@
     python benchmarks/actions_validation.py [--data ../shared/datasets/fer2013-images.tar.xz]
                                             [--media ../shared/media]
 
-1. FER2013 PrivateTest: ROC AUC of single measurements for the emotion they should signal
-   (lip-corner pull for happy; lips part, jaw drop, upper-lid raise for surprise; brow lowering
-   for angry), each against all other images. FER2013 faces are 48x48, tightly cropped: the
+1. FER2013 PrivateTest: ROC AUC of single measurements for the emotion whose FACS prototype
+   contains them (lip-corner pull and cheek raise for happy; lips part, jaw drop, upper-lid
+   raise, inner and outer brow raise for surprise; brow lowering for angry; lip-corner depress
+   for sad; lip stretch for fear; nose wrinkle for disgust), each against all other images, and
+   each side of a bilateral action. FER2013 faces are 48x48, tightly cropped: the
    mesh gets the picture upscaled to 192x192 with the framing the detector would give.
 2. Fusion: multinomial logistic regression on [log CNN probabilities, actions, pose], fitted on
    PublicTest (regularisation by 5-fold cross-validation there), scored once on PrivateTest,
@@ -38,14 +40,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emotion.inference.actions import measure  # noqa: E402
-from emotion.labels import ACTION_NAMES, EMOTIONS, MEASURE_NAMES, POSE_NAMES  # noqa: E402
+from emotion.labels import ACTION_NAMES, EMOTIONS, MEASURE_NAMES, POSE_NAMES, SIDED_ACTIONS, SIDES  # noqa: E402
 from emotion.inference.landmarks import FaceMeshModel  # noqa: E402
 
-CHECKS = [("happy", "au12_lip_corner_pull", 0.85), ("happy", "au12_lip_corner_pull_left", None),
-          ("happy", "au12_lip_corner_pull_right", None), ("surprise", "au25_lips_part", 0.80),
-          ("surprise", "au26_jaw_drop", 0.80), ("surprise", "au5_upper_lid_raise", 0.80),
-          ("surprise", "au5_upper_lid_raise_left", None), ("surprise", "au5_upper_lid_raise_right", None),
-          ("angry", "au4_brow_lower", None), ("angry", "au4_brow_lower_left", None), ("angry", "au4_brow_lower_right", None)]
+# Each action against the emotion whose FACS prototype (EMFACS) contains it, the combined measure
+# with its target where the project set one, and each side of a bilateral action after it.
+PROTOTYPES = [("happy", "au12_lip_corner_pull", 0.85), ("happy", "au6_cheek_raise", None),
+              ("surprise", "au25_lips_part", 0.80), ("surprise", "au26_jaw_drop", 0.80),
+              ("surprise", "au5_upper_lid_raise", 0.80), ("surprise", "au1_inner_brow_raise", None),
+              ("surprise", "au2_outer_brow_raise", None), ("angry", "au4_brow_lower", None),
+              ("sad", "au15_lip_corner_depress", None), ("fear", "au20_lip_stretch", None),
+              ("disgust", "au9_nose_wrinkle", None)]
+CHECKS = [row for emotion, name, target in PROTOTYPES
+          for row in [(emotion, name, target)] + [(emotion, f"{name}_{side}", None) for side in SIDES if name in SIDED_ACTIONS]]
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> float:
