@@ -143,7 +143,7 @@ def test_the_timeline_has_sides_asymmetry_and_gaze_and_the_camera_is_looked_at(m
         assert name in rows[0], name
     assert all(r["au12_lip_corner_pull_left"] != "" for r in rows)
     face = result.summary["faces"]["1"]
-    assert face["share_of_frames_looking_at_camera"] >= 0.9  # she faces the camera throughout
+    assert face["share_of_frames_looking_at_camera"] >= 0.9  # he faces the camera throughout
     assert 0 <= face["asymmetry"]["mean_abs_asymmetry"] <= 1
     assert {e.side for e in result.events} <= {"left", "right", "both", ""}
     looks = [float(r["looking_at_camera"]) for r in rows if r["looking_at_camera"] != ""]
