@@ -49,25 +49,26 @@ class SkinTracker:
     face and another shot of it, in the reference's inter-ocular distances."""
 
     def __init__(self, rgb: np.ndarray, points: np.ndarray):
-        self.crop, transform = self._aligned(rgb, points)
+        from emotion.temporal.motion import alignment
+
+        transform = alignment(points, SCALE)
+        self.crop = self._aligned(rgb, points)
         self.points = points[:, :2] @ transform[:, :2].T + transform[:, 2]
         self.iod = float(np.linalg.norm(self.points[263] - self.points[33]))  # the outer eye corners, as warps use
         self.flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
 
     @staticmethod
-    def _aligned(rgb: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from emotion.temporal.motion import CANONICAL, CROP, anchor_points
+    def _aligned(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
+        from emotion.io.image import to_gray
+        from emotion.temporal.motion import aligned_crop
 
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        transform, _ = cv2.estimateAffinePartial2D(anchor_points(points), CANONICAL * SCALE)
-        return cv2.warpAffine(gray, transform, (CROP * SCALE, CROP * SCALE), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE), transform
+        return aligned_crop(to_gray(rgb), points, SCALE)
 
     def moves(self, rgb: np.ndarray, points: np.ndarray) -> dict[tuple[str, str], float]:
         """(action, side) -> the displacement of that side's landmarks along the action's direction."""
         from emotion.inference.warps import WARPS
 
-        flow = self.flow.calc(self.crop, self._aligned(rgb, points)[0], None)
+        flow = self.flow.calc(self.crop, self._aligned(rgb, points), None)
         out = {}
         for action, warp in WARPS.items():
             for side, idx in (("left", warp.left), ("right", warp.right)):

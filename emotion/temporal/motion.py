@@ -31,12 +31,16 @@ def anchor_points(mesh_points: np.ndarray) -> np.ndarray:
     return np.float32([(p[33] + p[133]) / 2, (p[263] + p[362]) / 2, p[1]])
 
 
-def aligned_crop(gray: np.ndarray, mesh_points: np.ndarray) -> np.ndarray:
-    """(64, 64) uint8 face crop with the eyes and mouth at canonical places."""
-    m, _ = cv2.estimateAffinePartial2D(anchor_points(mesh_points), CANONICAL)
-    if m is None:
-        m = np.float32([[1, 0, 0], [0, 1, 0]])
-    return cv2.warpAffine(gray, m, (CROP, CROP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+def alignment(mesh_points: np.ndarray, scale: int = 1) -> np.ndarray:
+    """(2, 3) similarity transform from the image to the aligned crop (`scale` times CROP wide)."""
+    m, _ = cv2.estimateAffinePartial2D(anchor_points(mesh_points), CANONICAL * scale)
+    return np.float32([[1, 0, 0], [0, 1, 0]]) if m is None else m
+
+
+def aligned_crop(gray: np.ndarray, mesh_points: np.ndarray, scale: int = 1) -> np.ndarray:
+    """(64, 64) uint8 face crop (times `scale`) with the eyes and mouth at canonical places."""
+    return cv2.warpAffine(gray, alignment(mesh_points, scale), (CROP * scale, CROP * scale), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def region_motion(previous: np.ndarray, current: np.ndarray, dt: float) -> np.ndarray:
