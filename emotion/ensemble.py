@@ -39,6 +39,10 @@ def main(argv=None) -> int:
     p.add_argument("--data", help="FER2013 (folder, .tar.xz or .csv): score the members and the ensemble")
     p.add_argument("--views", help="with .pt members and a .tflite --out: plain, mirror or both per member "
                                    "(default: plain for all)")
+    p.add_argument("--votes", help="with a .tflite --out: FER+ votes file; score against the crowd and fit the "
+                                   "temperature to it (see --calibrate)")
+    p.add_argument("--calibrate", default="shares", choices=("shares", "majority"),
+                   help="with --votes: fit the temperature to the vote shares (default) or to the majority class")
     p.add_argument("--quantize", default="float16", choices=("float16", "float32", "dynamic"),
                    help="weights of a merged .tflite (default float16)")
     args = p.parse_args(argv)
@@ -58,7 +62,7 @@ def main(argv=None) -> int:
         if not args.data:
             p.error("merging trained nets into a .tflite needs --data (the temperature is fitted on PublicTest)")
         views = [v.strip() for v in args.views.split(",")] if args.views else ["plain"] * len(args.members)
-        build_merged(args.members, views, args.out, args.data, args.quantize)
+        build_merged(args.members, views, args.out, args.data, args.quantize, args.votes, args.calibrate)
         return 0
     build_ensemble(args.members, args.out, weights, args.data)
     return 0

@@ -117,7 +117,8 @@ def image_with_faces_figure(image: np.ndarray, faces: Sequence[FaceResult], titl
     return fig
 
 
-def reliability_figure(curves: dict[str, tuple[list[dict], float]], title: str, min_count: int = 10) -> Figure:
+def reliability_figure(curves: dict[str, tuple[list[dict], float]], title: str, min_count: int = 10,
+                       ylabel: str = "accuracy") -> Figure:
     """Reliability diagram: per confidence bin, accuracy against mean confidence (the diagonal is
     perfect calibration), one line per entry of `curves` (label -> (bins, ECE)), with the share
     of faces in each bin below. Bins with fewer than `min_count` faces are not drawn (their
@@ -131,7 +132,7 @@ def reliability_figure(curves: dict[str, tuple[list[dict], float]], title: str, 
                 label=f"{label} (ECE {ece * 100:.1f}%)")
         total = sum(b["count"] for b in bins)
         ax_count.plot([(b["lower"] + b["upper"]) / 2 for b in bins], [b["count"] / total for b in bins], marker=marker, ms=3)
-    ax.set(ylabel="accuracy", xlim=(0, 1), ylim=(0, 1), title=title)
+    ax.set(ylabel=ylabel, xlim=(0, 1), ylim=(0, 1), title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     ax_count.set(xlabel="confidence (top probability)", ylabel="share of faces")

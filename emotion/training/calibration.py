@@ -57,10 +57,15 @@ def apply_temperature(logits_views: np.ndarray, temperature: float) -> np.ndarra
 
 def fit_temperature(logits_views: np.ndarray, labels: np.ndarray) -> float:
     """The T in 0.3..5 minimising the NLL of the flip-averaged probabilities (golden-section
-    search on log T; the NLL is smooth and has one minimum there)."""
+    search on log T; the NLL is smooth and has one minimum there). `labels`: (n,) classes, or
+    (n, 7) target distributions (crowd vote shares: the cross-entropy is minimised)."""
+    targets = np.asarray(labels)
+    if targets.ndim == 1:
+        targets = np.eye(logits_views.shape[-1])[targets]
+
     def nll(log_t: float) -> float:
         p = apply_temperature(logits_views, float(np.exp(log_t)))
-        return float(-np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-12, None))))
+        return float(-np.mean((targets * np.log(np.clip(p, 1e-12, None))).sum(axis=1)))
 
     a, b = np.log(0.3), np.log(5.0)
     g = (np.sqrt(5) - 1) / 2

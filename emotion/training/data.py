@@ -25,9 +25,17 @@ _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 class FerSplit:
     images: np.ndarray  # (n, 48, 48) uint8 gray
     labels: np.ndarray  # (n,) int64 in FER2013 order
+    # Where each face came from: "<top>/<emotion>/<file>" in the image layout (the key of the
+    # FER+ votes file), "row:N" (0-based data row) in fer2013.csv. Empty for made-up splits.
+    keys: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def subset(self, mask: np.ndarray) -> "FerSplit":
+        """The faces where `mask` (bool, or indices) holds, keys kept."""
+        idx = np.flatnonzero(mask) if np.asarray(mask).dtype == bool else np.asarray(mask)
+        return FerSplit(self.images[idx], self.labels[idx], tuple(self.keys[i] for i in idx) if self.keys else ())
 
 
 @dataclass(frozen=True)
@@ -108,9 +116,10 @@ def _from_records(records, source: str, seed: int) -> FerSplits:
         split = _split_of(filename)
         for key, table in ((split, by_split), (top.lower(), by_top)):
             if key is not None:
-                images, labels = table.setdefault(key, ([], []))
+                images, labels, keys = table.setdefault(key, ([], [], []))
                 images.append(image)
                 labels.append(label)
+                keys.append(f"{top}/{emotion}/{filename}")
     if not by_top:
         raise DatasetError(f"{source}: found no images in <split>/<emotion>/<image> folders")
     if all(s in by_split for s in SPLITS):
@@ -120,14 +129,14 @@ def _from_records(records, source: str, seed: int) -> FerSplits:
     if set(by_split) == {"Training", "PublicTest"}:
         # A copy made to train elsewhere (a borrowed GPU) without the faces that are only ever
         # scored: enough to fit and select, and `train` refuses it because it scores PrivateTest.
-        empty = FerSplit(np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8), np.zeros(0, np.int64))
+        empty = FerSplit(np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8), np.zeros(0, np.int64), ())
         return FerSplits(_as_split(*by_split["Training"]), _as_split(*by_split["PublicTest"]), empty,
                          f"{source} (official Training/PublicTest by file prefix; no PrivateTest)")
     return _stratified_fallback(by_top, source, seed)
 
 
-def _as_split(images: list, labels: list) -> FerSplit:
-    return FerSplit(np.stack(images).astype(np.uint8), np.asarray(labels, dtype=np.int64))
+def _as_split(images: list, labels: list, keys: list) -> FerSplit:
+    return FerSplit(np.stack(images).astype(np.uint8), np.asarray(labels, dtype=np.int64), tuple(keys))
 
 
 def _stratified_fallback(by_top: dict, source: str, seed: int) -> FerSplits:
@@ -139,7 +148,7 @@ def _stratified_fallback(by_top: dict, source: str, seed: int) -> FerSplits:
         fit, val = _stratified_cut(train_all, 0.1, rng)
         return FerSplits(fit, val, _as_split(*by_top["test"]),
                          f"{source} (train/ split 90/10 stratified, test/ held out)")
-    everything = _as_split(*[sum((t[i] for t in by_top.values()), []) for i in (0, 1)])
+    everything = _as_split(*[sum((t[i] for t in by_top.values()), []) for i in (0, 1, 2)])
     rest, test = _stratified_cut(everything, 0.1, rng)
     fit, val = _stratified_cut(rest, 1 / 9, rng)
     return FerSplits(fit, val, test, f"{source} (one pool split 80/10/10 stratified)")
@@ -153,12 +162,11 @@ def _stratified_cut(split: FerSplit, fraction: float, rng) -> tuple[FerSplit, Fe
         held.extend(idx[: max(1, int(round(len(idx) * fraction)))])
     mask = np.zeros(len(split), bool)
     mask[held] = True
-    pick = lambda m: FerSplit(split.images[m], split.labels[m])  # noqa: E731
-    return pick(~mask), pick(mask)
+    return split.subset(~mask), split.subset(mask)
 
 
 def _from_csv(path: Path) -> FerSplits:
-    rows: dict[str, tuple[list, list]] = {s: ([], []) for s in SPLITS}
+    rows: dict[str, tuple[list, list, list]] = {s: ([], [], []) for s in SPLITS}
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         missing = {"emotion", "pixels", "Usage"} - set(reader.fieldnames or [])
@@ -173,6 +181,7 @@ def _from_csv(path: Path) -> FerSplits:
                 raise DatasetError(f"{path}:{line}: unknown Usage {usage!r}")
             rows[usage][0].append(pixels.reshape(FACE_SIZE, FACE_SIZE))
             rows[usage][1].append(int(row["emotion"]))
+            rows[usage][2].append(f"row:{line - 2}")
     empty = [s for s in SPLITS if not rows[s][1]]
     if empty:
         raise DatasetError(f"{path}: no rows for {', '.join(empty)}")

@@ -103,26 +103,51 @@ def member_logits(net, faces: np.ndarray, view: str) -> np.ndarray:
     return predict_logits(net, faces[:, :, ::-1] if view == "mirror" else faces, flip=False)
 
 
-def build_merged(members: list[str], views: list[str], out: Path, data: str, quantize: str = "float16") -> dict:
+def build_merged(members: list[str], views: list[str], out: Path, data: str, quantize: str = "float16",
+                 votes: str | Path | None = None, calibrate: str = "shares") -> dict:
     """One shipped .tflite from several trained nets (their .pt files): each member looks at the
     face, its mirror image or both; the mean of their calibrated probabilities is the output.
     The temperature is fitted on PublicTest; PrivateTest is scored once. Writes the file, its
-    card (NAME.metrics.json), confusion matrix and reliability diagram."""
+    card (NAME.metrics.json), confusion matrix and reliability diagram.
+
+    With `votes` (a FER+ votes file) the model is scored against the crowd too, its confusion
+    matrix is against the crowd's majority, and the temperature is fitted to the crowd:
+    `calibrate` "shares" minimises the cross-entropy against the vote distribution (a
+    probability then reads as the share of annotators expected to pick the class), "majority"
+    the NLL of the majority class on faces that have one."""
     from . import convert
     from .calibration import apply_temperature, calibration, fit_temperature
+    from .crowd_metrics import crowd_lines, crowd_score
     from .fit import PARITY_FACES
+    from .votes import read_votes, votes_for
 
     if len(views) != len(members) or any(v not in VIEWS for v in views):
         raise UsageError(f"one view per member, each of {', '.join(VIEWS)}; got {views}")
+    if calibrate not in ("shares", "majority"):
+        raise UsageError(f"calibrate to 'shares' or 'majority', not {calibrate!r}")
     fer = load_fer2013(data)
     nets_ = [load_net(m) for m in members]
     splits = {"PublicTest": fer.val, "PrivateTest": fer.test}
+    crowd = {}
+    if votes:
+        table = read_votes(votes)
+        crowd = {name: votes_for(s.keys, table, f"{votes} ({name})") for name, s in splits.items()}
     logits = {name: np.concatenate([member_logits(n, s.images, v) for n, v in zip(nets_, views)])
               for name, s in splits.items()}
-    temperature = fit_temperature(logits["PublicTest"], fer.val.labels)
+    if not crowd:
+        temperature = fit_temperature(logits["PublicTest"], fer.val.labels)
+    elif calibrate == "shares":
+        voted = crowd["PublicTest"].ours.sum(axis=1) > 0
+        temperature = fit_temperature(logits["PublicTest"][:, voted], crowd["PublicTest"].distribution()[voted])
+    else:
+        clear = crowd["PublicTest"].majority() >= 0
+        temperature = fit_temperature(logits["PublicTest"][:, clear], crowd["PublicTest"].majority()[clear])
     card = {"name": out.stem, "members": [str(m) for m in members], "views": list(views), "temperature": round(temperature, 4),
+            "calibrated_to": (f"crowd {calibrate}" if crowd else "FER2013 labels"),
             "forward_passes_per_face": sum(2 if v == "both" else 1 for v in views), "data": fer.source, "scores": {},
             "calibration": {}}
+    if crowd:
+        card.update(votes=str(votes), crowd={})
     for name, split in splits.items():
         raw, calibrated = apply_temperature(logits[name], 1.0), apply_temperature(logits[name], temperature)
         score = score_split(name, split.labels, calibrated)
@@ -130,6 +155,10 @@ def build_merged(members: list[str], views: list[str], out: Path, data: str, qua
         card["calibration"][name] = {"uncalibrated": calibration(raw, split.labels).to_dict(),
                                      "calibrated": calibration(calibrated, split.labels).to_dict()}
         print(format_score(score, f" ({out.name}: {' + '.join(f'{Path(m).stem} ({v})' for m, v in zip(members, views))})"))
+        if crowd:
+            card["crowd"][name] = {"uncalibrated": crowd_score(name, raw, crowd[name], split.labels).to_dict(),
+                                   "calibrated": crowd_score(name, calibrated, crowd[name], split.labels).to_dict()}
+            print("\n".join(crowd_lines(card["crowd"][name]["calibrated"])))
     weighted = [(n, v == "mirror") for n, v in zip(nets_, views) if v != "both"]
     for n, v in zip(nets_, views):
         if v == "both":
@@ -137,17 +166,38 @@ def build_merged(members: list[str], views: list[str], out: Path, data: str, qua
     tflite = convert.export_ensemble(weighted, out, temperature, quantize=quantize)
     exported = score_splits(EmotionClassifier.from_path(tflite), fer, suffix=" (tflite)")
     card["scores"].update({k: v.to_dict() for k, v in exported.items()})
+    if crowd:
+        shipped = EmotionClassifier.from_path(tflite).predict(faces_of(fer.test))
+        card["crowd"]["PrivateTest (tflite)"] = crowd_score("PrivateTest", shipped, crowd["PrivateTest"],
+                                                            fer.test.labels).to_dict()
     faces = fer.test.images[:PARITY_FACES]
     ours = apply_temperature(np.concatenate([member_logits(n, faces, v) for n, v in zip(nets_, views)]), temperature)
     card["parity_max_abs_difference"] = float(np.abs(EmotionClassifier.from_path(tflite).predict(faces_of(fer.test)[:PARITY_FACES]) - ours).max())
-    stem = out.with_suffix("")
-    private = card["scores"]["PrivateTest+views"]
-    charts.save_figure(charts.confusion_matrix_figure(np.array(private["confusion"]),
-                       f"{out.stem}: PrivateTest {private['accuracy'] * 100:.1f}%"), f"{stem}.confusion_matrix.png")
+    _merged_charts(card, out, temperature)
+    write_json_atomic(f"{out.with_suffix('')}.metrics.json", card)
     cal = card["calibration"]["PrivateTest"]
-    charts.save_figure(charts.reliability_figure({f"PrivateTest, {k}": (v["bins"], v["ece"]) for k, v in cal.items()},
-                       f"{out.stem}: reliability (temperature {temperature:.2f} fitted on PublicTest)"), f"{stem}.reliability.png")
-    write_json_atomic(f"{stem}.metrics.json", card)
     print(f"wrote {tflite} (parity with the trained nets: {card['parity_max_abs_difference']:.1e}); "
           f"PrivateTest ECE {cal['uncalibrated']['ece'] * 100:.2f}% -> {cal['calibrated']['ece'] * 100:.2f}%")
     return card
+
+
+def _merged_charts(card: dict, out: Path, temperature: float) -> None:
+    """The merged file's confusion matrix (PrivateTest; against the crowd's majority when there
+    are votes) and reliability diagram, beside it."""
+    stem = out.with_suffix("")
+    if "crowd" in card:
+        private = card["crowd"]["PrivateTest"]["calibrated"]
+        title = f"{out.stem}: PrivateTest, FER+ majority {private['majority_accuracy'] * 100:.1f}%"
+        curves = {f"PrivateTest vs vote shares, {k}": (v["share_calibration"]["bins"], v["share_calibration"]["ece"])
+                  for k, v in card["crowd"]["PrivateTest"].items()}
+        calibrated = card["crowd"]["PrivateTest"]["calibrated"]["majority_calibration"]
+        curves["PrivateTest vs majority, calibrated"] = (calibrated["bins"], calibrated["ece"])
+        ylabel = "mean vote share of the top class / accuracy vs majority"
+    else:
+        private = card["scores"]["PrivateTest+views"]
+        title = f"{out.stem}: PrivateTest {private['accuracy'] * 100:.1f}%"
+        curves = {f"PrivateTest, {k}": (v["bins"], v["ece"]) for k, v in card["calibration"]["PrivateTest"].items()}
+        ylabel = "accuracy"
+    charts.save_figure(charts.confusion_matrix_figure(np.array(private["confusion"]), title), f"{stem}.confusion_matrix.png")
+    charts.save_figure(charts.reliability_figure(curves, f"{out.stem}: reliability (temperature {temperature:.2f} fitted on "
+                                                 f"PublicTest)", ylabel=ylabel), f"{stem}.reliability.png")

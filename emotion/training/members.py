@@ -19,6 +19,7 @@ PublicTest), and every student learns from those soft targets on exactly those p
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import multiprocessing as mp
 import platform
@@ -33,13 +34,14 @@ from ..errors import UsageError
 from ..io.files import write_json_atomic
 from . import bank, nets
 from .artefacts import write_history
-from .engine import (RECIPES, Distillation, Trainer, autocast, one_hot, recipe_dict, resolve_precision, save_weights,
-                     soft_targets)
+from .engine import (RECIPES, Distillation, Trainer, autocast, load_weights, one_hot, recipe_dict, resolve_precision,
+                     save_weights, soft_targets)
 from .ensembles import best_weights, load_net
 
 WARMUP_STEPS = 15  # not timed: cuDNN picks its algorithms and the other members start
 TIMED_STEPS = 40
 SAFETY = 0.9  # share of the measured pace the epoch count plans on
+TEACHER_TARGETS = "targets.npy"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class MemberJob:
     deadline: float  # time.time() by which the member's files must be written
     max_epochs: int
     mixup: float | None = None  # None: the architecture's recipe
+    targets: Path | None = None  # (n, 7) or (views, n, 7) .npy of soft targets; None: the smoothed labels
+    init: Path | None = None  # start from these weights (NAME.pt of the same architecture)
+    lr: float | None = None  # peak learning rate; None: the recipe's (a fine-tune from `init` wants less)
 
 
 def parse_members(text: str, prefix: str, first_seed: int = 0) -> list[tuple[str, str, int]]:
@@ -105,8 +110,9 @@ def _measure(trainer: Trainer, bank_t: torch.Tensor, targets: torch.Tensor, rng:
     return done * size / seconds
 
 
-def fit_member(job: MemberJob, work: Path, out: Path, device: str, start, targets_file: Path | None) -> dict:
+def fit_member(job: MemberJob, work: Path, out: Path, device: str, start) -> dict:
     """Train one member from the bank in `work`; write NAME.pt, NAME.history.csv, NAME.fit.json."""
+    targets_file = job.targets
     if device.startswith("cuda"):
         torch.backends.cudnn.benchmark = True
     data = np.load(work / "faces.npz")
@@ -116,17 +122,21 @@ def fit_member(job: MemberJob, work: Path, out: Path, device: str, start, target
     else:
         targets = torch.from_numpy(np.load(targets_file).astype(np.float32)).to(device)
     recipe = RECIPES[job.arch] if job.mixup is None else replace(RECIPES[job.arch], mixup=job.mixup)
+    recipe = recipe if job.lr is None else replace(recipe, lr=job.lr)
     n, steps = bank_t.shape[1], -(-bank_t.shape[1] // recipe.batch_size)
     rng = np.random.default_rng(job.seed)
     start.wait(timeout=600)  # every member starts together, so each measures its pace beside the others
     began = time.time()
     pace = _measure(Trainer(recipe, steps, job.seed, device), bank_t, targets, rng)
+    # val_y: what selection scores against (the FER2013 label, or the crowd's majority with --votes)
     val_x, val_y = torch.from_numpy(data["val_x"]).to(device), data["val_y"]
     # An epoch's validation pass costs about a third of a training pass over PublicTest's faces, twice.
     per_epoch = (n + 0.7 * len(val_y)) / pace
     epochs = int(max(1, min(job.max_epochs, SAFETY * (job.deadline - time.time() - 10) / per_epoch)))
     recipe = replace(recipe, epochs=epochs)
     trainer = Trainer(recipe, steps, job.seed, device)
+    if job.init is not None:
+        trainer.net.load_state_dict(load_weights(job.init, job.arch))
     history, best = [], {"epoch": 0, "val_accuracy": -1.0, "model": None}
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
@@ -140,6 +150,8 @@ def fit_member(job: MemberJob, work: Path, out: Path, device: str, start, target
                         "lr": trainer.optimizer.param_groups[0]["lr"], "images_per_s": round(n / seconds, 1)})
         if acc > best["val_accuracy"]:
             best = {"epoch": epoch, "val_accuracy": acc, "model": copy.deepcopy(trainer.net.state_dict())}
+        print(f"{job.name}: epoch {epoch}/{epochs}, loss {loss:.4f}, PublicTest {acc * 100:.2f}%, "
+              f"{n / seconds:.0f} images/s", flush=True)
         if time.time() > job.deadline - 8:  # slower than measured: stop, keep the best epoch so far
             break
     trainer.net.load_state_dict(best["model"])
@@ -148,7 +160,8 @@ def fit_member(job: MemberJob, work: Path, out: Path, device: str, start, target
     write_history(out / f"{job.name}.history.csv", history)
     card = {"name": job.name, "arch": job.arch, "seed": job.seed, "recipe": recipe_dict(recipe),
             "precision_used": trainer.precision, "device": _device_name(device), "bank_views": int(bank_t.shape[0]),
-            "distilled": targets_file is not None, "measured_pace_images_per_s": round(pace, 1),
+            "distilled": targets_file is not None and targets_file.name == TEACHER_TARGETS, "targets": targets_file.name if targets_file else "labels",
+            "initialized_from": str(job.init) if job.init else None, "measured_pace_images_per_s": round(pace, 1),
             "epochs_planned": epochs, "epochs_run": len(history), "best_epoch": best["epoch"],
             "public_test_flip_accuracy": best["val_accuracy"], "seconds": round(time.time() - began, 1),
             "engine": f"PyTorch {torch.__version__}", "machine": platform.node()}
@@ -164,13 +177,15 @@ def _device_name(device: str) -> str:
 
 def prepare(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, work: Path,
             views: int, seed: int, quiet: bool = False) -> None:
-    """Write the faces and the view bank to `work` (reused when a bank of the same size and seed is there)."""
+    """Write the faces and the view bank to `work` (reused when a bank of the same faces, size
+    and seed is there). `val_y` is what each member's best epoch is chosen by."""
     work.mkdir(parents=True, exist_ok=True)
-    key = {"views": views, "seed": seed, "n": len(train_y), "augment": asdict(RECIPES["vgg-s"].augment)}
+    key = {"views": views, "seed": seed, "n": len(train_y), "augment": asdict(RECIPES["vgg-s"].augment),
+           "faces": hashlib.sha1(train_x.tobytes()).hexdigest()[:12]}
     stamp = work / "bank.json"
+    np.savez(work / "faces.npz", train_y=train_y, val_x=val_x, val_y=val_y)
     if stamp.exists() and json.loads(stamp.read_text()) == key and (work / "bank.npy").exists():
         return
-    np.savez(work / "faces.npz", train_y=train_y, val_x=val_x, val_y=val_y)
     np.save(work / "bank.npy", bank.render(train_x, RECIPES["vgg-s"].augment, views, seed, quiet=quiet))
     write_json_atomic(stamp, key)
 
@@ -190,7 +205,7 @@ def teacher_targets(teachers: list[Path], work: Path, device: str, distill: Dist
     for k in range(views.shape[0]):
         probs[k] = sum(w * flip_probabilities_on(m, views[k], precision) for w, m in zip(weights, members) if w).cpu().numpy()
     targets = np.stack([soft_targets(p, data["train_y"], distill, label_smoothing) for p in probs])
-    np.save(work / "targets.npy", targets.astype(np.float16))
+    np.save(work / TEACHER_TARGETS, targets.astype(np.float16))
     return {"teachers": [str(t) for t in teachers], "weights": list(weights), "precision": precision,
             "member_public_test": [float((p.argmax(1) == data["val_y"]).mean()) for p in public],
             "teacher_public_test": float((mixed_public.argmax(1) == data["val_y"]).mean()),
@@ -199,8 +214,10 @@ def teacher_targets(teachers: list[Path], work: Path, device: str, distill: Dist
 
 def train_members(members: list[tuple[str, str, int]], work: Path, out: Path, device: str, deadline: float,
                   max_epochs: int, teachers: list[Path] | None = None, distill: Distillation | None = None,
-                  mixup: float | None = None) -> dict:
-    """Train `members` side by side, each in its own process, all written by `deadline` (time.time())."""
+                  mixup: float | None = None, targets: list[Path] | None = None, inits: list[Path] | None = None,
+                  lr: float | None = None) -> dict:
+    """Train `members` side by side, each in its own process, all written by `deadline` (time.time()).
+    `targets` and `inits` (target files, starting weights) go to the members in turn."""
     started = time.time()
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"device": _device_name(device), "budget_s": round(deadline - started, 1), "members": []}
@@ -208,13 +225,16 @@ def train_members(members: list[tuple[str, str, int]], work: Path, out: Path, de
     if teachers:
         distill = distill or Distillation(",".join(map(str, teachers)))
         summary["teacher"] = teacher_targets(teachers, work, device, distill, RECIPES[members[0][1]].label_smoothing)
-        targets_file = work / "targets.npy"
+        targets_file = work / TEACHER_TARGETS
         print(f"teacher: PublicTest {summary['teacher']['teacher_public_test'] * 100:.2f}% with weights "
               f"{summary['teacher']['weights']}", flush=True)
     ctx = mp.get_context("spawn")  # CUDA cannot be forked
     start = ctx.Barrier(len(members))
-    jobs = [MemberJob(name, arch, seed, deadline, max_epochs, mixup) for name, arch, seed in members]
-    procs = [ctx.Process(target=_member_main, args=(job, work, out, device, start, targets_file), name=job.name)
+    targets = [targets_file] if targets_file else targets or [None]
+    inits = inits or [None]
+    jobs = [MemberJob(name, arch, seed, deadline, max_epochs, mixup, targets[i % len(targets)], inits[i % len(inits)], lr)
+            for i, (name, arch, seed) in enumerate(members)]
+    procs = [ctx.Process(target=_member_main, args=(job, work, out, device, start), name=job.name)
              for job in jobs]
     for p in procs:
         p.start()
@@ -231,6 +251,6 @@ def train_members(members: list[tuple[str, str, int]], work: Path, out: Path, de
     return summary
 
 
-def _member_main(job, work, out, device, start, targets_file) -> None:
+def _member_main(job, work, out, device, start) -> None:
     torch.set_num_threads(1)
-    fit_member(job, work, out, device, start, targets_file)
+    fit_member(job, work, out, device, start)

@@ -12,8 +12,10 @@ import numpy as np
 from ..errors import UsageError
 from ..inference.classifier import EmotionClassifier, to_face_batch
 from .calibration import calibration
+from .crowd_metrics import crowd_score
 from .data import FerSplit, FerSplits, load_fer2013
 from .metrics import SplitScore, score_split
+from .votes import read_votes, votes_for
 
 FINAL_SPLITS = ("PublicTest", "PrivateTest")
 SPEED_BATCHES = (1, 32)  # one face (live latency) and a video's batch
@@ -52,19 +54,27 @@ def throughput(classifier: EmotionClassifier, faces: np.ndarray, batch: int, sec
     return batch / float(np.median(timings))
 
 
-def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, speed: bool = True) -> dict:
-    """Scores and calibration on the named splits and (optionally) throughput at batch 1 and 32, JSON-ready."""
+def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, speed: bool = True,
+             votes: str | Path | None = None) -> dict:
+    """Scores and calibration on the named splits and (optionally) throughput at batch 1 and 32,
+    JSON-ready. With `votes` (a FER+ votes file), the crowd's scores too (`crowd_metrics`)."""
     classifier = EmotionClassifier.from_path(model, flip_tta=flip_tta)
     fer = load_fer2013(data)
     unknown = [s for s in splits if s not in fer.by_name()]
     if unknown:
         raise UsageError(f"unknown split(s) {', '.join(unknown)}; choose from {', '.join(fer.by_name())}")
     result = {"model": str(model), "flip_tta": flip_tta, "scores": {}, "calibration": {}}
+    table = read_votes(votes) if votes else None
+    if table is not None:
+        result["votes"], result["crowd"] = str(votes), {}
     for name in splits:
         split = fer.by_name()[name]
         probs = classifier.predict(faces_of(split))
         result["scores"][name] = score_split(name, split.labels, probs).to_dict()
         result["calibration"][name] = calibration(probs, split.labels).to_dict()
+        if table is not None:
+            crowd = votes_for(split.keys, table, f"{votes} ({name})")
+            result["crowd"][name] = crowd_score(name, probs, crowd, split.labels).to_dict()
     if speed:
         faces = fer.by_name()[splits[-1]].images
         result["faces_per_second"] = {f"batch{b}": round(throughput(classifier, faces, b), 1) for b in SPEED_BATCHES}
