@@ -49,7 +49,8 @@ def main(argv=None) -> int:
             raise
         votes = None
         print("no FER+ votes file found beside --data or in ../shared/datasets: crowd scores left out")
-    result = evaluate(args.data, model, splits, flip_tta=not args.no_tta, speed=not args.no_speed, votes=votes)
+    result = evaluate(args.data, model, splits, flip_tta=not args.no_tta, speed=not args.no_speed, votes=votes,
+                      votes_found=not args.votes)
     for name in splits:
         print(format_score(SplitScore(**result["scores"][name])))
     for name in splits:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import DatasetError, UsageError
 from ..inference.classifier import EmotionClassifier, to_face_batch
 from .calibration import calibration
 from .crowd_metrics import crowd_score
@@ -55,9 +55,11 @@ def throughput(classifier: EmotionClassifier, faces: np.ndarray, batch: int, sec
 
 
 def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, speed: bool = True,
-             votes: str | Path | None = None) -> dict:
+             votes: str | Path | None = None, votes_found: bool = False) -> dict:
     """Scores and calibration on the named splits and (optionally) throughput at batch 1 and 32,
-    JSON-ready. With `votes` (a FER+ votes file), the crowd's scores too (`crowd_metrics`)."""
+    JSON-ready. With `votes` (a FER+ votes file), the crowd's scores too (`crowd_metrics`);
+    `votes_found`: the file was looked up, not given, so data it has no votes for (another
+    data set) leaves the crowd's scores out instead of failing."""
     classifier = EmotionClassifier.from_path(model, flip_tta=flip_tta)
     fer = load_fer2013(data)
     unknown = [s for s in splits if s not in fer.by_name()]
@@ -73,7 +75,15 @@ def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, spe
         result["scores"][name] = score_split(name, split.labels, probs).to_dict()
         result["calibration"][name] = calibration(probs, split.labels).to_dict()
         if table is not None:
-            crowd = votes_for(split.keys, table, f"{votes} ({name})")
+            try:
+                crowd = votes_for(split.keys, table, f"{votes} ({name})")
+            except DatasetError as exc:
+                if not votes_found:
+                    raise
+                print(f"{exc}: crowd scores left out")
+                table = None
+                del result["votes"], result["crowd"]
+                continue
             result["crowd"][name] = crowd_score(name, probs, crowd, split.labels).to_dict()
     if speed:
         faces = fer.by_name()[splits[-1]].images
