@@ -11,7 +11,7 @@ import numpy as np
 from emotion.inference.actions import looking_at_camera
 from emotion.inference.analyzer import MIN_FACE_FOR_ACTIONS
 from emotion.io.files import partial_path, publish
-from emotion.labels import (EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, GAZE_NAMES, MEASURE_NAMES, MOTION_NAMES, NO_FACE,
+from emotion.labels import (BLENDSHAPE_COLUMNS, EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, GAZE_NAMES, MEASURE_NAMES, MOTION_NAMES, NO_FACE,
                             POSE_NAMES, RELATIVE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
 from emotion.temporal.asymmetry import asymmetry
 from emotion.temporal.events import LATERAL
@@ -76,7 +76,8 @@ def timeline_row(video: str, index: int, time_s: float, tracked=None) -> dict[st
             **{n: _num(m[n], 5) for n in RELATIVE_NAMES},
             **{n: _num(v, 3) for n, v in zip(MOTION_NAMES, tracked.motion)},
             **{n: _num(m[n], 2) for n in POSE_NAMES + GAZE_NAMES},
-            "looking_at_camera": "" if looking is None else int(looking)}
+            "looking_at_camera": "" if looking is None else int(looking),
+            **({} if face.blendshapes is None else {c: f"{v:.4f}" for c, v in zip(BLENDSHAPE_COLUMNS, face.blendshapes)})}
 
 
 class TimelineWriter:

@@ -39,9 +39,15 @@ from results_io import write_results  # noqa: E402  (benchmarks/ is the script f
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emotion.inference.actions import measure  # noqa: E402
+from emotion.inference.actions import BLENDSHAPE_SOURCED, measure  # noqa: E402
+from emotion.inference.analyzer import DEFAULT_LANDMARKER, FROM_BLENDSHAPES  # noqa: E402
+from emotion.inference.mesh_models import create_mesh_model  # noqa: E402
 from emotion.labels import ACTION_NAMES, EMOTIONS, MEASURE_NAMES, POSE_NAMES, SIDED_ACTIONS, SIDES  # noqa: E402
-from emotion.inference.landmarks import FaceMeshModel  # noqa: E402
+
+# The sources every check is run with, side by side: the old 468-point mesh (+ iris model), Face
+# Mesh V2's geometry, and Blendshape V2's coefficients for every action column they can give.
+SOURCES = {"v1 geometry": {"landmarker": "v1"}, "v2 geometry": {"landmarker": "v2", "from_blendshapes": ()},
+           "v2 blendshapes": {"landmarker": "v2", "from_blendshapes": BLENDSHAPE_SOURCED}}
 
 # Each action against the emotion whose FACS prototype (EMFACS) contains it, the combined measure
 # with its target where the project set one, and each side of a bilateral action after it.
@@ -64,15 +70,29 @@ def auc(score: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def fer_measures(images: np.ndarray, mesh: FaceMeshModel) -> np.ndarray:
+def fer_measures(images: np.ndarray, mesh, from_blendshapes=()) -> np.ndarray:
     """(n, 48, 48) gray -> (n, len(MEASURE_NAMES)). The detector's box on a FER face is about
     the picture shrunk by the crop scale the analyser uses (1.15); edges replicated."""
     side = 48 / 1.15
     box = np.array([24 - side / 2, 24 - side / 2, 24 + side / 2, 24 + side / 2])
     out = np.empty((len(images), len(MEASURE_NAMES)), np.float32)
     for i, img in enumerate(images):
-        out[i] = measure(mesh.predict(cv2.cvtColor(img, cv2.COLOR_GRAY2RGB), box, None, cv2.BORDER_REPLICATE).points)
+        found = mesh.predict(cv2.cvtColor(img, cv2.COLOR_GRAY2RGB), box, None, cv2.BORDER_REPLICATE)
+        out[i] = measure(found.points, found.blendshapes, from_blendshapes)
     return out
+
+
+def fer_source_aucs(data: str) -> dict:
+    """The FER2013 PrivateTest AUC table for every source (SOURCES)."""
+    from emotion.training.data import load_fer2013
+
+    test = load_fer2013(data).test
+    table = {}
+    for source, options in SOURCES.items():
+        m = fer_measures(test.images, create_mesh_model(options["landmarker"]), options.get("from_blendshapes", ()))
+        table[source] = {f"{name} for {emotion}": round(auc(m[:, MEASURE_NAMES.index(name)], test.labels == EMOTIONS.index(emotion)), 3)
+                         for emotion, name, _ in CHECKS}
+    return table
 
 
 def fit_softmax(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 1500) -> tuple[np.ndarray, np.ndarray]:
@@ -114,12 +134,12 @@ def fusion(data: str) -> tuple[dict, dict]:
     from emotion.training.data import load_fer2013
 
     splits = load_fer2013(data)
-    mesh = FaceMeshModel()
+    mesh = create_mesh_model(DEFAULT_LANDMARKER)
     clf = get_classifier()
     feats, aucs = {}, {}
     for name, split in (("PublicTest", splits.val), ("PrivateTest", splits.test)):
         probs = clf.predict(split.images[..., None].astype(np.float32))
-        feats[name] = (np.log(np.clip(probs, 1e-6, 1)), fer_measures(split.images, mesh), split.labels)
+        feats[name] = (np.log(np.clip(probs, 1e-6, 1)), fer_measures(split.images, mesh, FROM_BLENDSHAPES), split.labels)
     _, measures, labels = feats["PrivateTest"]
     for emotion, name, target in CHECKS:
         aucs[f"{name} for {emotion}"] = {"auc": round(auc(measures[:, MEASURE_NAMES.index(name)], labels == EMOTIONS.index(emotion)), 3),
@@ -175,14 +195,12 @@ def real_clip(clip: Path) -> dict:
             "micro_events": len([e for e in events if e.kind == "micro"])}
 
 
-def sides_and_gaze(media: Path) -> dict:
+def sides_and_gaze(media: Path, analyzer) -> dict:
     from skimage import data
 
-    from emotion import EmotionAnalyzer
     from emotion.io.video import read_frames
-    from emotion.validation import dose_response, gaze_response, jitter, mirror_report, mirrored
+    from emotion.validation import blendshape_mirror, dose_response, gaze_response, jitter, mirror_report, mirrored
 
-    analyzer = EmotionAnalyzer(actions=True)
     mirror = {clip: mirror_report(*mirrored([f.rgb for f in read_frames(media / clip)], analyzer))
               for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4")}
     face = data.astronaut()
@@ -203,7 +221,78 @@ def sides_and_gaze(media: Path) -> dict:
                 votes.append(looking_at_camera(m["gaze_yaw"], m["gaze_pitch"]))
         known = [v for v in votes if v is not None]
         looking[clip] = {"frames": len(votes), "with_gaze": len(known), "share": round(sum(known) / max(len(known), 1), 3)}
-    return {"mirror": mirror, "doses": doses, "gaze": gaze, "looking": looking}
+    out = {"mirror": mirror, "doses": doses, "gaze": gaze, "looking": looking}
+    if analyzer.landmarker == "v2":
+        out["blendshape_mirror"] = blendshape_mirror([f.rgb for f in read_frames(media / "single_face.mp4")], analyzer)
+    return out
+
+
+def shipped_rows(by_source: dict) -> dict:
+    """The shipped analyzer's checks, each row from the run of its column's own source (V2's
+    geometry, or its blendshapes for the columns in FROM_BLENDSHAPES): a row's "other side" and
+    "other half" are then in the units of the measure they are compared with, which a run of
+    the mixed analyzer would not give (inter-ocular distances against 0..1 coefficients)."""
+    geometry, blend = by_source["v2 geometry"], by_source["v2 blendshapes"]
+
+    def column(d):
+        return d["action"] if d["side"] == "both" else f"{d['action']}_{d['side']}"
+
+    doses = {face: [b if column(b) in FROM_BLENDSHAPES else g for g, b in zip(geometry["doses"][face], blend["doses"][face])]
+             for face in geometry["doses"]}
+    mirror = {}
+    for clip, m in geometry["mirror"].items():
+        per_action = {a: (blend if f"{a}_left" in FROM_BLENDSHAPES else geometry)["mirror"][clip]["per_action"][a]
+                      for a in m["per_action"]}
+        mirror[clip] = {**m, "per_action": per_action}
+    return {**geometry, "doses": doses, "mirror": mirror}
+
+
+def comparison_lines(by_source: dict, fer_aucs: dict) -> list[str]:
+    """Every source side by side: dose-response rows passing per face, mirror and gaze checks,
+    the FER2013 AUCs, and the blendshapes' own mirror check."""
+    names = list(by_source)
+    faces = list(next(iter(by_source.values()))["doses"])
+    lines = ["", "## Sources side by side: the old mesh, Face Mesh V2's geometry, Blendshape V2", "",
+             "Each check below was run with each source for every action column (`SOURCES` in this script); the "
+             "shipped analyzer takes, per column, the source named in `emotion/inference/analyzer.py` "
+             f"(landmarker `{DEFAULT_LANDMARKER}`, columns from blendshapes: "
+             f"{', '.join(f'`{c}`' for c in FROM_BLENDSHAPES) or 'none'}).", "",
+             "| check | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for face in faces:
+        lines.append(f"| dose-response rows passing, {face} | "
+                     + " | ".join(f"{sum(d['passes'] for d in r['doses'][face])} of {len(r['doses'][face])}" for r in by_source.values()) + " |")
+    lines.append("| dose-response rows passing on both faces | " + " | ".join(
+        str(sum(a["passes"] and b["passes"] for a, b in zip(*r["doses"].values()))) for r in by_source.values()) + " |")
+    for clip in next(iter(by_source.values()))["mirror"]:
+        lines.append(f"| mirror, sided actions pooled r, {clip} | " + " | ".join(f"{r['mirror'][clip]['sided_pooled']:.3f}" for r in by_source.values()) + " |")
+        lines.append(f"| mirror, yaw r (near -1), {clip} | " + " | ".join(f"{r['mirror'][clip]['yaw']:.3f}" for r in by_source.values()) + " |")
+        lines.append(f"| mirror, gaze yaw r (near -1), {clip} | " + " | ".join(f"{r['mirror'][clip]['gaze_yaw']:.3f}" for r in by_source.values()) + " |")
+    lines.append("| gaze: Spearman of gaze yaw / pitch with the iris shift | "
+                 + " | ".join(f"{r['gaze']['rho_yaw']:.2f} / {r['gaze']['rho_pitch']:.2f}" for r in by_source.values()) + " |")
+    lines += ["", "Dose-response per row (change at intensity 1; **pass** or -), each face:", "",
+              "| action | side | " + " | ".join(f"{n}: {f.split(',')[0].split(' ')[0]}" for n in names for f in faces) + " |",
+              "|---|---|" + "---:|" * (len(names) * len(faces))]
+    first = by_source[names[0]]["doses"][faces[0]]
+    for k, row in enumerate(first):
+        cells = []
+        for r in by_source.values():
+            for face in faces:
+                d = r["doses"][face][k]
+                cells.append(f"{d['change']:+.3f} {'**pass**' if d['passes'] else '-'}")
+        lines.append(f"| `{row['action']}` | {row['side']} | " + " | ".join(cells) + " |")
+    lines += ["", "FER2013 PrivateTest ROC AUC of each column for its prototype emotion, per source:", "",
+              "| column | emotion | " + " | ".join(fer_aucs) + " |", "|---|---|" + "---:|" * len(fer_aucs)]
+    for key in next(iter(fer_aucs.values())):
+        name, emotion = key.split(" for ")
+        lines.append(f"| `{name}` | {emotion} | " + " | ".join(f"{t[key]:.3f}" for t in fer_aucs.values()) + " |")
+    mirror = next((r["blendshape_mirror"] for r in by_source.values() if "blendshape_mirror" in r), None)
+    if mirror:
+        lines += ["", f"Blendshapes, mirror check on single_face.mp4 ({mirror['frames']} frames): each `bs_*Left` against the "
+                      "mirrored frame's `bs_*Right` (and the reverse, pooled); r means little where the coefficient hardly "
+                      "varies (std).", "", "| blendshape pair | r | std |", "|---|---:|---:|"]
+        for name, v in mirror["pairs"].items():
+            lines.append(f"| `{name}Left` / `{name}Right` | {v['r']:.3f} | {v['std']:.3f} |")
+    return lines
 
 
 def sides_lines(r: dict) -> list[str]:
@@ -253,7 +342,12 @@ def main() -> int:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" / "fer2013-images.tar.xz"))
     ap.add_argument("--media", default=str(ROOT.parent / "shared" / "media"), type=Path)
     args = ap.parse_args()
-    sides = sides_and_gaze(args.media)
+    from emotion import EmotionAnalyzer
+
+    by_source = {name: sides_and_gaze(args.media, EmotionAnalyzer(actions=True, **options))
+                 for name, options in SOURCES.items()}
+    fer_aucs = fer_source_aucs(args.data)
+    sides = shipped_rows(by_source)
     aucs, fused = fusion(args.data)
     clip = real_clip(args.media / "WolfgangLanger_Pexels.mp4")
     blink_clip = real_clip(args.media / "single_face.mp4")
@@ -279,9 +373,10 @@ def main() -> int:
               "", f"## Real clip: {blink_clip['clip']} ({blink_clip['frames']} frames)", "",
               "- blinks (eye-closure micro events): "
               + (", ".join(f"{b['onset_s']:.2f}-{b['offset_s']:.2f} s (z {b['magnitude']})" for b in blink_clip["blink_events"]) or "none")
-              + f"; micro events in all: {blink_clip['micro_events']}"] + sides_lines(sides)
+              + f"; micro events in all: {blink_clip['micro_events']}"] + comparison_lines(by_source, fer_aucs) \
+        + ["", "# The shipped analyzer in detail (each row from its column's source)"] + sides_lines(sides)
     write_results("actions_validation", lines, {"auc": aucs, "fusion": fused, "real_clip": clip, "blink_clip": blink_clip,
-                                                "sides_and_gaze": sides})
+                                                "sides_and_gaze": sides, "by_source": by_source, "fer_auc_by_source": fer_aucs})
     return 0
 
 

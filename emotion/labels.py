@@ -40,6 +40,18 @@ GAZE_NAMES: tuple[str, ...] = ("gaze_yaw", "gaze_pitch")
 # What the mesh gives per face and frame, raw; the actions and their sides are reported relative
 # to the face's baseline, pose and gaze as they are.
 MEASURE_NAMES: tuple[str, ...] = ACTION_NAMES + SIDE_NAMES + POSE_NAMES + GAZE_NAMES
+# Blendshape V2's 52 coefficients, in the model's order (MediaPipe's names; "Left"/"Right" are
+# the person's sides; `_neutral` is the model's own and MediaPipe says to ignore it).
+BLENDSHAPE_NAMES: tuple[str, ...] = (
+    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff",
+    "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight", "eyeLookDownLeft", "eyeLookDownRight",
+    "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft", "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight",
+    "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen", "jawRight",
+    "mouthClose", "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight", "mouthFunnel", "mouthLeft",
+    "mouthLowerDownLeft", "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight", "mouthPucker", "mouthRight",
+    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight",
+    "mouthStretchLeft", "mouthStretchRight", "mouthUpperUpLeft", "mouthUpperUpRight", "noseSneerLeft", "noseSneerRight",
+)
 RELATIVE_NAMES: tuple[str, ...] = ACTION_NAMES + SIDE_NAMES
 
 # Which face region each measurement belongs to (events name their regions this way).
@@ -66,9 +78,23 @@ NO_FACE = "no_face"
 SMOOTH_COLUMNS: tuple[str, ...] = tuple(f"smooth_{e}" for e in EMOTIONS)
 ACTION_COLUMNS: tuple[str, ...] = tuple(c for a in ACTION_NAMES for c in ((a, f"{a}_left", f"{a}_right")
                                                                           if a in SIDED_ACTIONS else (a,)))
+# Action columns taken from Blendshape V2's coefficients (0..1) instead of distances between mesh
+# points (inter-ocular units): under the dose-response (python benchmarks/actions_validation.py)
+# the blendshapes follow the brows on each side, where the geometry of either mesh barely moves,
+# and the upper lid; V2's geometry does better for the mouth. browInnerUp has no sides, so AU1's
+# sides stay geometric.
+COLUMNS_FROM_BLENDSHAPES: tuple[str, ...] = (
+    "au1_inner_brow_raise",
+    "au2_outer_brow_raise", "au2_outer_brow_raise_left", "au2_outer_brow_raise_right",
+    "au4_brow_lower", "au4_brow_lower_left", "au4_brow_lower_right",
+    "au5_upper_lid_raise", "au5_upper_lid_raise_left", "au5_upper_lid_raise_right",
+)
+# The raw blendshapes (0..1, not baseline-relative), empty where actions were not measured.
+BLENDSHAPE_COLUMNS: tuple[str, ...] = tuple(f"bs_{n}" for n in BLENDSHAPE_NAMES)
 TIMELINE_COLUMNS: tuple[str, ...] = ("video", "frame", "time_s", "face_id", "x", "y", "w", "h", "det_score", *EMOTIONS,
                                      "emotion", "confidence", *SMOOTH_COLUMNS, *ACTION_COLUMNS, "asymmetry",
-                                     *MOTION_NAMES, *POSE_NAMES, *GAZE_NAMES, "looking_at_camera")
+                                     *MOTION_NAMES, *POSE_NAMES, *GAZE_NAMES, "looking_at_camera",
+                                     *BLENDSHAPE_COLUMNS)
 # NAME.events.csv: one row per event.
 EVENT_COLUMNS: tuple[str, ...] = ("face_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "side",
                                   "signals", "magnitude", "emotion", "cnn_emotion")

@@ -105,6 +105,8 @@ class FaceResult:
     landmarks: np.ndarray | None = field(default=None, repr=False)
     measures: np.ndarray | None = field(default=None, repr=False)
     face_id: int | None = None  # set by a tracker (video, live); None for a still image
+    # With actions from Face Mesh V2: the 52 Blendshape V2 coefficients 0..1 (BLENDSHAPE_NAMES order).
+    blendshapes: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def box(self) -> tuple[int, int, int, int]:

@@ -148,3 +148,30 @@ def gaze_response(analyzer, image: np.ndarray, fractions=(-0.12, -0.06, 0.0, 0.0
     return {"fractions": list(fractions), "gaze_yaw": [round(float(v), 2) for v in right],
             "gaze_pitch": [round(float(v), 2) for v in up],
             "rho_yaw": spearman(fractions, right), "rho_pitch": spearman(fractions, up)}
+
+
+def blendshape_mirror(frames, analyzer) -> dict:
+    """Each `bs_*Left` coefficient of a frame against the `*Right` one of its mirror image,
+    frame by frame (and the reverse, pooled), on the largest face: Pearson r and how much the
+    coefficient varies (std) in the clip; r means little where it hardly varies."""
+    from .labels import BLENDSHAPE_NAMES
+
+    ours, theirs = [], []
+    for rgb in frames:
+        a = [f for f in analyzer.analyze(rgb) if f.blendshapes is not None]
+        b = [f for f in analyzer.analyze(np.ascontiguousarray(rgb[:, ::-1])) if f.blendshapes is not None]
+        if a and b:
+            ours.append(max(a, key=lambda f: f.box[2] * f.box[3]).blendshapes)
+            theirs.append(max(b, key=lambda f: f.box[2] * f.box[3]).blendshapes)
+    ours, theirs = np.array(ours, np.float64), np.array(theirs, np.float64)
+    index = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
+    out = {}
+    for name in BLENDSHAPE_NAMES:
+        if not name.endswith("Left"):
+            continue
+        left, right = index[name], index[name[: -len("Left")] + "Right"]
+        x = np.concatenate([ours[:, left], ours[:, right]])
+        y = np.concatenate([theirs[:, right], theirs[:, left]])
+        r = float(np.corrcoef(x, y)[0, 1]) if np.std(x) > 0 and np.std(y) > 0 else float("nan")
+        out[name[: -len("Left")]] = {"r": round(r, 3), "std": round(float(np.std(x)), 3)}
+    return {"frames": len(ours), "pairs": out}

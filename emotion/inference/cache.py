@@ -27,16 +27,18 @@ def _detector(name: str, min_face: int | None):
     return create_detector(name, min_face=min_face)
 
 
-@lru_cache(maxsize=1)
-def _mesh_model():
-    from .landmarks import FaceMeshModel
+@lru_cache(maxsize=2)
+def _mesh_model(kind: str):
+    from .mesh_models import create_mesh_model
 
-    return FaceMeshModel()
+    return create_mesh_model(kind)
 
 
-def get_mesh_model():
+def get_mesh_model(kind: str = "v2"):
+    """The face mesh for facial actions: "v2" (Face Mesh V2 + blendshapes) or "v1" (the
+    468-point mesh + the iris model)."""
     with _lock:
-        return _mesh_model()
+        return _mesh_model(kind)
 
 
 def get_classifier(path: str | Path | None = None, flip_tta: bool = True) -> EmotionClassifier:

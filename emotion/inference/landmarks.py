@@ -41,6 +41,7 @@ EYES = (  # (outer corner, inner corner, flip, mesh indices of the 16 lid points
 class FaceMesh:
     points: np.ndarray  # (468, 3) or, with the iris model, (478, 3) float32: x, y in image pixels, z (depth, as x)
     presence: float  # the model's own probability that the crop holds a face
+    blendshapes: np.ndarray | None = None  # (52,) Blendshape V2 coefficients (face_landmarker.py), when computed
 
 
 def square_transform(centre, side: float, angle_deg: float, size: int) -> np.ndarray:
@@ -50,8 +51,9 @@ def square_transform(centre, side: float, angle_deg: float, size: int) -> np.nda
     return m
 
 
-def roi_transform(box_xyxy: np.ndarray, eyes: np.ndarray | None, scale: float = ROI_SCALE) -> np.ndarray:
-    """2x3 affine matrix from image pixels to the 192x192 model input.
+def roi_transform(box_xyxy: np.ndarray, eyes: np.ndarray | None, scale: float = ROI_SCALE,
+                  size: int = MESH_INPUT) -> np.ndarray:
+    """2x3 affine matrix from image pixels to the size x size model input (192 here, 256 for V2).
 
     `eyes` is (2, 2): the person's right eye, then left eye (BlazeFace's first two keypoints);
     without them (the Haar detector) the crop is not turned."""
@@ -62,7 +64,7 @@ def roi_transform(box_xyxy: np.ndarray, eyes: np.ndarray | None, scale: float = 
     if eyes is not None:
         (rx, ry), (lx, ly) = eyes
         angle = float(np.degrees(np.arctan2(ly - ry, lx - rx)))
-    return square_transform(centre, side, angle, MESH_INPUT)
+    return square_transform(centre, side, angle, size)
 
 
 class FaceMeshModel:
@@ -133,3 +135,4 @@ class FaceMeshModel:
             iris[:, 0] = IRIS_INPUT - iris[:, 0]
         inverse = cv2.invertAffineTransform(m)
         return contour @ inverse[:, :2].T + inverse[:, 2], iris @ inverse[:, :2].T + inverse[:, 2]
+

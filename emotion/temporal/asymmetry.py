@@ -4,7 +4,8 @@ For each action measured on both sides, with L and R its left and right values r
 face's baseline (the person's sides), (|L| - |R|) / (|L| + |R|) is +1 when only the left side
 moved, -1 when only the right did, 0 when both moved alike. An action counts only when it is
 active: one side has moved by at least twice the smallest change events are found at (0.02
-inter-ocular units; 0.04 for eye closure), so still faces and jitter give no asymmetry. A
+inter-ocular units; 0.04 for eye closure; 0.1 for the columns read from blendshapes), so still
+faces and jitter give no asymmetry. A
 frame's `asymmetry` is the index of its most active action, the one whose |L| + |R| is the
 largest multiple of that threshold (empty when none is active): the movement that dominates the
 frame, not the mesh's small sympathetic shifts elsewhere (a one-sided eye closure also moves the

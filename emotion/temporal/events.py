@@ -19,13 +19,17 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..labels import ACTION_NAMES, EMOTIONS, EVENT_COLUMNS, MOTION_NAMES, PROB_NAMES, REGION_OF, SIDE_NAMES, SIGNAL_NAMES
+from ..labels import ACTION_NAMES, COLUMNS_FROM_BLENDSHAPES, EMOTIONS, EVENT_COLUMNS, MOTION_NAMES, PROB_NAMES, REGION_OF, SIDE_NAMES, SIGNAL_NAMES
 
 HIGH, LOW = 4.0, 2.0
 MICRO_MAX_S = 0.5
 EPISODE_MIN_S = 1.0
+# Action columns read from blendshapes (0..1 coefficients) move about five times as far as the
+# geometric ones under the same warp (0.2-0.4 against 0.03-0.08 inter-ocular units), and so get
+# a five times higher floor.
 FLOOR = {**{n: 0.01 for n in ACTION_NAMES + SIDE_NAMES}, "au43_eye_closure": 0.02, "au43_eye_closure_left": 0.02,
-         "au43_eye_closure_right": 0.02, **{n: 0.3 for n in MOTION_NAMES}, **{n: 0.08 for n in PROB_NAMES}}
+         "au43_eye_closure_right": 0.02, **{n: 0.05 for n in COLUMNS_FROM_BLENDSHAPES},
+         **{n: 0.3 for n in MOTION_NAMES}, **{n: 0.08 for n in PROB_NAMES}}
 REGION = {**REGION_OF, **{n: n.removeprefix("motion_") for n in MOTION_NAMES}, **{n: "face" for n in PROB_NAMES}}
 ONE_SIDED = set(MOTION_NAMES)  # energies only grow
 
