@@ -39,6 +39,7 @@ from emotion.errors import UsageError, command
 from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
+from emotion.inference.mesh_models import LANDMARKERS
 
 from .jobs import Options
 from .metadata import read_metadata
@@ -64,6 +65,9 @@ def parse(argv=None):
     p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
     p.add_argument("--no-actions", action="store_true",
                    help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
+    p.add_argument("--face-mesh", choices=LANDMARKERS, default=LANDMARKERS[0],
+                   help="facial actions from Face Mesh V2 and its blendshapes (v2, default) or from the older 468-point "
+                        "mesh (v1, for comparisons: no bs_ columns, every action geometric)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -101,7 +105,8 @@ def main(argv=None) -> int:
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       detect_every=args.detect_every,
                       min_face=args.min_face,
-                      model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions, workers=args.workers,
+                      model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions,
+                      face_mesh=args.face_mesh, workers=args.workers,
                       engine=args.engine, ray_address=args.ray_address, quiet=args.quiet,
                       command=" ".join(["python -m batch", *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))
     try:

@@ -29,6 +29,7 @@ class Options:
     overwrite: bool = False
     write_video: bool = True
     actions: bool = True
+    face_mesh: str = "v2"  # v2: Face Mesh V2 + blendshapes; v1: the older 468-point mesh (comparisons)
     workers: int = 1
     engine: str = "local"  # local | ray
     ray_address: str | None = None
@@ -64,7 +65,8 @@ def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dic
 
     started = time.perf_counter()
     try:
-        analyzer = EmotionAnalyzer(options.detector, options.model, min_face=options.min_face)  # models are cached per process
+        analyzer = EmotionAnalyzer(options.detector, options.model, min_face=options.min_face,  # models are cached per process
+                                   landmarker=options.face_mesh)
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions,
                                command=options.command, detect_every=options.detect_every)

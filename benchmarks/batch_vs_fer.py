@@ -80,6 +80,7 @@ def main() -> int:
     frames = probe(args.clip).frame_count
     load = os.getloadavg()[0]
     rows: dict[str, list[float]] = {"ffmpeg decode + x264 encode": [], "python -m batch (this project)": [],
+                                    "python -m batch --face-mesh v1 (the older mesh + iris passes)": [],
                                     "python -m batch --detect-every 1 (detect every frame)": [],
                                     "python -m batch --no-video": [], "python -m batch --no-actions": [],
                                     "python -m batch --no-actions --no-video": [], "fer Video.analyze": []}
@@ -91,6 +92,8 @@ def main() -> int:
                                                               "-c:v", "libx264", "-preset", "veryfast", str(work / "ff.mp4")])[0])
             rows["python -m batch (this project)"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
                                                                  str(work / f"b{run}"), "--quiet"])[0])
+            rows["python -m batch --face-mesh v1 (the older mesh + iris passes)"].append(timed(
+                [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"v{run}"), "--quiet", "--face-mesh", "v1"])[0])
             rows["python -m batch --detect-every 1 (detect every frame)"].append(timed(
                 [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"d{run}"), "--quiet", "--detect-every", "1"])[0])
             rows["python -m batch --no-video"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
@@ -107,6 +110,8 @@ def main() -> int:
                 rows["fer Video.analyze"].append(seconds)
                 fer_analysis.append(float(out.split("ANALYZE_SECONDS")[1].split()[0]))
     fps, fps_plain = analysis_fps(args.clip), analysis_fps(args.clip, actions=False)
+    grep_cpu = subprocess.run(["grep", "-c", "avx512_bf16", "/proc/cpuinfo"], capture_output=True, text=True).stdout.strip()
+    cpu = "AVX-512 BF16 (Zen 4)" if grep_cpu not in ("", "0") else "AVX2 only"
     med = {k: float(np.median(v)) for k, v in rows.items() if v}
     base = med.get("fer Video.analyze")
     table = ["| what | whole process, median s | runs | vs fer |", "|---|---|---|---|"]
@@ -117,7 +122,7 @@ def main() -> int:
     if fer_analysis:
         lines.append(f"fer's own analyze() call: {frames / float(np.median(fer_analysis)):.1f} frames/s")
     header = (f"# python -m batch vs fer\n\nClip: `{args.clip.name}` ({frames} frames). Machine: {platform.machine()}, "
-              f"{len(os.sched_getaffinity(0))} cores; load average before the run {load:.2f}. Command: "
+              f"{len(os.sched_getaffinity(0))} cores, {cpu}; load average before the run {load:.2f}. Command: "
               f"`python benchmarks/batch_vs_fer.py --runs {args.runs}`.\n\n")
     text = header + "\n".join(table) + "\n\n" + "\n".join(f"- {x}" for x in lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -79,15 +79,20 @@ SMOOTH_COLUMNS: tuple[str, ...] = tuple(f"smooth_{e}" for e in EMOTIONS)
 ACTION_COLUMNS: tuple[str, ...] = tuple(c for a in ACTION_NAMES for c in ((a, f"{a}_left", f"{a}_right")
                                                                           if a in SIDED_ACTIONS else (a,)))
 # Action columns taken from Blendshape V2's coefficients (0..1) instead of distances between mesh
-# points (inter-ocular units): under the dose-response (python benchmarks/actions_validation.py)
-# the blendshapes follow the brows on each side, where the geometry of either mesh barely moves,
-# and the upper lid; V2's geometry does better for the mouth. browInnerUp has no sides, so AU1's
+# points (inter-ocular units), each the source that validated better in
+# python benchmarks/actions_validation.py: under the dose-response the blendshapes follow the
+# brows on each side, where the geometry of either mesh barely moves, and the upper lid; on
+# FER2013 they separate surprise by jaw drop (jawOpen, AUC 0.77 against 0.52) and happy by cheek
+# raise (cheekSquint, 0.67 against 0.57), which no warp moves in either source. V2's geometry does
+# better for the mouth corners, lip stretch and nose wrinkle. browInnerUp has no sides, so AU1's
 # sides stay geometric.
 COLUMNS_FROM_BLENDSHAPES: tuple[str, ...] = (
     "au1_inner_brow_raise",
     "au2_outer_brow_raise", "au2_outer_brow_raise_left", "au2_outer_brow_raise_right",
     "au4_brow_lower", "au4_brow_lower_left", "au4_brow_lower_right",
     "au5_upper_lid_raise", "au5_upper_lid_raise_left", "au5_upper_lid_raise_right",
+    "au6_cheek_raise", "au6_cheek_raise_left", "au6_cheek_raise_right",
+    "au26_jaw_drop",
 )
 # The raw blendshapes (0..1, not baseline-relative), empty where actions were not measured.
 BLENDSHAPE_COLUMNS: tuple[str, ...] = tuple(f"bs_{n}" for n in BLENDSHAPE_NAMES)

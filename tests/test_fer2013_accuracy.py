@@ -10,7 +10,6 @@ import pytest
 
 from helpers import ROOT
 from emotion.inference.classifier import EmotionClassifier
-from emotion.training.calibration import calibration
 from emotion.training.data import load_fer2013
 
 MODELS = ROOT / "models"
@@ -53,21 +52,52 @@ def test_shipped_seed_model_scores_what_its_model_card_says(private_test):
     assert float((seed.argmax(1) == private_test.labels).mean()) == pytest.approx(claimed, abs=0.003)
 
 
-def test_shipped_model_is_calibrated(private_test, shipped):
-    """Issue 15: expected calibration error (15 bins) at most 3% on PrivateTest, from a
-    temperature fitted on PublicTest and baked into the file."""
-    ece = calibration(shipped, private_test.labels).ece
-    assert ece == pytest.approx(CARD["calibration"]["PrivateTest"]["calibrated"]["ece"], abs=0.002)
-    assert ece <= 0.03, f"PrivateTest ECE {ece * 100:.2f}%"
+@pytest.fixture(scope="module")
+def crowd(private_test):
+    from helpers import SHARED
+
+    from emotion.training.votes import read_votes, votes_for
+
+    votes = SHARED / "datasets" / "ferplus-votes.csv"
+    if not votes.exists():
+        pytest.skip(f"FER+ votes file not found at {votes} (the shared datasets folder is absent)")
+    return votes_for(private_test.keys, read_votes(votes))
 
 
-def test_shipped_model_reaches_the_68_percent_target(private_accuracy):
-    assert private_accuracy >= 0.68
+@pytest.fixture(scope="module")
+def crowd_score_(private_test, shipped, crowd):
+    from emotion.training.crowd_metrics import crowd_score
+
+    return crowd_score("PrivateTest", shipped, crowd, private_test.labels)
 
 
-@pytest.mark.parametrize("target, issue", [(0.72, "issue 15's"), (0.73, "issue 6's"), (0.74, "issue 15's stretch")])
-def test_shipped_model_reaches_the_later_targets(private_accuracy, target, issue):
-    if private_accuracy < target:
-        pytest.xfail(f"{issue} {target:.0%} PrivateTest target is not reached: the shipped model scores "
-                     f"{private_accuracy * 100:.2f}% (its nets trained in 9 minutes of one borrowed GPU; see models/README.md)")
-    assert private_accuracy >= target
+def test_shipped_model_agrees_with_the_crowd_majority(crowd_score_):
+    """Issue 27: at least 84% against FER+'s ten-annotator majority on PrivateTest (3,349 faces
+    with a clear majority), as its card says."""
+    assert crowd_score_.n_majority == 3349
+    claimed = CARD["crowd"]["PrivateTest (tflite)"]["majority_accuracy"]
+    assert crowd_score_.majority_accuracy == pytest.approx(claimed, abs=0.0005)
+    assert crowd_score_.majority_accuracy >= 0.84, f"FER+ majority accuracy {crowd_score_.majority_accuracy * 100:.2f}%"
+
+
+def test_crowd_neutral_faces_read_neutral(crowd_score_):
+    """Half of the faces a crowd calls neutral got an emotion from the FER2013-trained default
+    (recall 49%); the crowd-trained one must call most of them neutral."""
+    assert crowd_score_.per_class_recall["neutral"] >= 0.8, crowd_score_.per_class_recall
+
+
+def test_shipped_model_is_calibrated_against_the_crowd(crowd_score_):
+    """Issue 27: expected calibration error (15 bins) at most 3% against the majority, from a
+    temperature fitted on PublicTest and baked into the file; and the vote-share reading (a
+    confidence of 0.8: about 80% of annotators) as its card says."""
+    cal = CARD["crowd"]["PrivateTest (tflite)"]
+    assert crowd_score_.majority_calibration.ece == pytest.approx(cal["majority_calibration"]["ece"], abs=0.002)
+    assert crowd_score_.share_calibration.ece == pytest.approx(cal["share_calibration"]["ece"], abs=0.002)
+    assert crowd_score_.majority_calibration.ece <= 0.03, f"ECE vs majority {crowd_score_.majority_calibration.ece * 100:.2f}%"
+
+
+def test_fer2013_label_accuracy_is_what_the_card_reports(private_accuracy):
+    """The original single-annotator labels disagree with the crowd on a third of the faces, so a
+    model trained on the crowd scores lower against them; the card reports it."""
+    assert private_accuracy == pytest.approx(CARD["scores"]["PrivateTest (tflite)"]["accuracy"], abs=0.0005)
+    assert private_accuracy >= 0.6
