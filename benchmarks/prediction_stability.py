@@ -5,7 +5,9 @@ is better, as long as real changes are still followed.
 
     python benchmarks/prediction_stability.py [--models models/default.tflite OTHER.tflite ...]
 
-Also reports the mean top probability (what the app shows as confidence) on the same frames.
+Also reports the mean top probability (what the app shows as confidence) on the same frames,
+and the share of face-1 frames whose raw top class is each emotion: what a timeline says the
+person showed (a model that reads neutral faces as sad or angry fills it with false emotion).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results_io import write_results  # noqa: E402
 
-CLIPS = ("WolfgangLanger_Pexels.mp4", "single_face.mp4")
+from emotion.labels import EMOTIONS  # noqa: E402
+
+CLIPS = ("WolfgangLanger_Pexels.mp4", "single_face.mp4", "face_noface.mov")
 
 
 def stability(model: str, clip: Path) -> dict:
@@ -39,8 +43,11 @@ def stability(model: str, clip: Path) -> dict:
             confidences.append(main[0].face.confidence)
     pairs = [(a, b) for a, b in zip(tops, tops[1:]) if a >= 0 and b >= 0]
     flips = sum(a != b for a, b in pairs)
+    seen = [t for t in tops if t >= 0]
+    shares = {e: round(seen.count(i) / max(len(seen), 1), 4) for i, e in enumerate(EMOTIONS)}
     return {"model": model, "clip": clip.name, "frames": frames, "pairs": len(pairs), "flips": flips,
-            "flip_rate": round(flips / max(len(pairs), 1), 4), "mean_confidence": round(float(np.mean(confidences)), 4)}
+            "flip_rate": round(flips / max(len(pairs), 1), 4), "mean_confidence": round(float(np.mean(confidences)), 4),
+            "top_class_shares": shares}
 
 
 def main() -> int:
@@ -57,6 +64,11 @@ def main() -> int:
     for r in rows:
         lines.append(f"| `{r['model']}` | {r['clip']} | {r['pairs']} | {r['flips']} | {r['flip_rate'] * 100:.1f}% | "
                      f"{r['mean_confidence'] * 100:.1f}% |")
+    lines += ["", "Share of face-1 frames by raw top class:", "",
+              "| model | clip | " + " | ".join(EMOTIONS) + " |", "|---|---|" + "---:|" * len(EMOTIONS)]
+    for r in rows:
+        lines.append(f"| `{r['model']}` | {r['clip']} | " + " | ".join(f"{r['top_class_shares'][e] * 100:.0f}%" for e in EMOTIONS)
+                     + " |")
     write_results(args.name, lines, rows)
     return 0
 

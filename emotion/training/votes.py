@@ -10,7 +10,7 @@ fer2013.csv (column `fer2013_row`).
 
 How the ten columns become our seven classes (FER2013 order, which every output keeps):
 - the seven emotions map one to one (anger -> angry, happiness -> happy, ...);
-- contempt has no class of ours: its votes are dropped (0.3% of all votes), not moved to
+- contempt has no class of ours: its votes are dropped (1.7% of the training votes), not moved to
   disgust or anger, which would invent agreement nobody voted for;
 - unknown and not-a-face votes are dropped from the distribution; a face whose votes are
   mostly not-a-face, or which has no vote for any of the seven, is left out of training.
