@@ -199,7 +199,9 @@ def sides_and_gaze(media: Path, analyzer) -> dict:
     from skimage import data
 
     from emotion.io.video import read_frames
-    from emotion.validation import blendshape_mirror, dose_response, gaze_response, jitter, mirror_report, mirrored
+    from emotion.inference.warps import WARPS
+    from emotion.validation import (blendshape_mirror, detection_threshold, dose_response, gaze_response, jitter,
+                                    mirror_report, mirrored)
 
     mirror = {clip: mirror_report(*mirrored([f.rgb for f in read_frames(media / clip)], analyzer))
               for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4")}
@@ -207,6 +209,7 @@ def sides_and_gaze(media: Path, analyzer) -> dict:
     # A second face, neutral (the astronaut smiles), of another person and camera, tells a warp's or a face's quirk from
     # the measure's own behaviour: the first frame of single_face.mp4 (he faces the camera).
     faces = {"scikit-image's astronaut": face, "single_face.mp4, frame 0": next(iter(read_frames(media / "single_face.mp4"))).rgb}
+    faces_used = dict(faces)
     doses = {name: [d.__dict__ | {"passes": d.passes()} for d in dose_response(analyzer, image, jitter(analyzer, image))]
              for name, image in faces.items()}
     gaze = gaze_response(analyzer, face)
@@ -221,7 +224,9 @@ def sides_and_gaze(media: Path, analyzer) -> dict:
                 votes.append(looking_at_camera(m["gaze_yaw"], m["gaze_pitch"]))
         known = [v for v in votes if v is not None]
         looking[clip] = {"frames": len(votes), "with_gaze": len(known), "share": round(sum(known) / max(len(known), 1), 3)}
-    out = {"mirror": mirror, "doses": doses, "gaze": gaze, "looking": looking}
+    out = {"mirror": mirror, "doses": doses, "gaze": gaze, "looking": looking,
+           "thresholds": {name: {a: detection_threshold(analyzer, image, jitter(analyzer, image), a) for a in WARPS}
+                          for name, image in faces_used.items()}}
     if analyzer.landmarker == "v2":
         out["blendshape_mirror"] = blendshape_mirror([f.rgb for f in read_frames(media / "single_face.mp4")], analyzer)
     return out
@@ -280,6 +285,13 @@ def comparison_lines(by_source: dict, fer_aucs: dict) -> list[str]:
                 d = r["doses"][face][k]
                 cells.append(f"{d['change']:+.3f} {'**pass**' if d['passes'] else '-'}")
         lines.append(f"| `{row['action']}` | {row['side']} | " + " | ".join(cells) + " |")
+    lines += ["", "Detection threshold: the lowest warp intensity, both sides, from which the combined measure stays above "
+              "three times its jitter (warps past 1 exaggerate the stated movement; '-': not even at 3):", "",
+              "| action | " + " | ".join(f"{n}: {f.split(',')[0].split(' ')[0]}" for n in names for f in faces) + " |",
+              "|---|" + "---:|" * (len(names) * len(faces))]
+    for action in next(iter(by_source.values()))["thresholds"][faces[0]]:
+        cells = [r["thresholds"][f][action] for r in by_source.values() for f in faces]
+        lines.append(f"| `{action}` | " + " | ".join("-" if c is None else f"{c:g}" for c in cells) + " |")
     lines += ["", "FER2013 PrivateTest ROC AUC of each column for its prototype emotion, per source:", "",
               "| column | emotion | " + " | ".join(fer_aucs) + " |", "|---|---|" + "---:|" * len(fer_aucs)]
     for key in next(iter(fer_aucs.values())):

@@ -175,3 +175,18 @@ def blendshape_mirror(frames, analyzer) -> dict:
         r = float(np.corrcoef(x, y)[0, 1]) if np.std(x) > 0 and np.std(y) > 0 else float("nan")
         out[name[: -len("Left")]] = {"r": round(r, 3), "std": round(float(np.std(x)), 3)}
     return {"frames": len(ours), "pairs": out}
+
+
+BEYOND = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # intensities for detection thresholds (warps past 1 exaggerate)
+
+
+def detection_threshold(analyzer, image: np.ndarray, noise: np.ndarray, action: str, levels=BEYOND) -> float | None:
+    """The lowest intensity (both sides, up to 3x the warp's stated movement) from which the
+    action's combined measure changes by more than three times its jitter at every higher level;
+    None when even the largest does not: how large a movement must be before this source sees it."""
+    base = measures_of(analyzer, image)
+    points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
+    change = np.array([measures_of(analyzer, apply_action(image, points, action, t))[INDEX[action]] - base[INDEX[action]]
+                       for t in levels])
+    above = np.abs(change) > 3 * max(float(noise[INDEX[action]]), 1e-4)
+    return next((t for k, t in enumerate(levels) if above[k:].all()), None)
