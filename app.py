@@ -49,7 +49,8 @@ def face_table(faces) -> list[list]:
 
 def action_table(actions: dict) -> list[list]:
     """Per face: where it looks, its asymmetry and its action measurements relative to its
-    calibration baseline (inter-ocular units)."""
+    calibration baseline (inter-ocular units; blendshape coefficients for the brows, upper lid,
+    cheek raise and jaw drop)."""
     rows = []
     for face_id, values in actions.items():
         if values is None:
@@ -181,8 +182,8 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                     live_fps = gr.Textbox(label="speed", elem_id="fps", interactive=False)
                     live_table = gr.Dataframe(headers=TABLE_HEADERS, label="all faces (smoothed)", interactive=False)
             with gr.Row():
-                live_actions = gr.Dataframe(headers=ACTION_HEADERS, label="facial actions (inter-ocular units, "
-                                            "relative to the first 2 s of each face)", interactive=False,
+                live_actions = gr.Dataframe(headers=ACTION_HEADERS, label="facial actions (relative to the first 2 s of each "
+                                            "face; inter-ocular units, brows, lid, cheeks, jaw: blendshapes 0..1)", interactive=False,
                                             elem_id="live-actions", max_height=320)
                 live_events = gr.Dataframe(headers=EVENT_HEADERS, label="recent events (micro-expressions, movements)",
                                            interactive=False, elem_id="live-events", max_height=320)

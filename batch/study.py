@@ -124,7 +124,8 @@ def compare(rows: list[dict], column: str) -> dict:
                 "events per minute": ([f"events_per_min_{k}" for k in EVENT_KINDS], list(EVENT_KINDS), "events per minute",
                                       (0, math.inf)),
                 "facial actions (mean, relative to each face's baseline)":
-                    ([f"mean_{a}" for a in MAIN_ACTIONS], [a.split("_", 1)[0].upper() for a in MAIN_ACTIONS], "inter-ocular units",
+                    ([f"mean_{a}" for a in MAIN_ACTIONS], [a.split("_", 1)[0].upper() for a in MAIN_ACTIONS],
+                     "AU1, AU4, AU6: blendshape 0..1; the rest: inter-ocular units",
                      None)}
     sections = []
     for title, (keys, labels, unit, bounds) in measures.items():
