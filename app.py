@@ -169,7 +169,9 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
     examples = example_images(work_dir / "examples")
     with gr.Blocks(title="Facial emotion recognition", delete_cache=(600, JOB_MAX_AGE_S)) as demo:
         gr.Markdown("# Facial emotion recognition\nFaces are found, circled and labelled with one of the seven "
-                    "FER2013 emotions. Everything runs on this server; nothing is stored after your session.",
+                    "FER2013 emotions. A confidence of 80% means that a crowd of ten people would mostly pick that "
+                    "emotion for about 80% of such faces: it reads an expression, not a feeling. Everything runs on "
+                    "this server; nothing is stored after your session.",
                     elem_id="title")
         with gr.Tab("Webcam (live)"):
             with gr.Row():

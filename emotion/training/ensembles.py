@@ -175,9 +175,13 @@ def build_merged(members: list[str], views: list[str], out: Path, data: str, qua
     card["parity_max_abs_difference"] = float(np.abs(EmotionClassifier.from_path(tflite).predict(faces_of(fer.test)[:PARITY_FACES]) - ours).max())
     _merged_charts(card, out, temperature)
     write_json_atomic(f"{out.with_suffix('')}.metrics.json", card)
-    cal = card["calibration"]["PrivateTest"]
+    if crowd:
+        cal = {k: v["majority_calibration"] for k, v in card["crowd"]["PrivateTest"].items()}
+        against = "against the crowd's majority"
+    else:
+        cal, against = card["calibration"]["PrivateTest"], "against the labels"
     print(f"wrote {tflite} (parity with the trained nets: {card['parity_max_abs_difference']:.1e}); "
-          f"PrivateTest ECE {cal['uncalibrated']['ece'] * 100:.2f}% -> {cal['calibrated']['ece'] * 100:.2f}%")
+          f"PrivateTest ECE {against} {cal['uncalibrated']['ece'] * 100:.2f}% -> {cal['calibrated']['ece'] * 100:.2f}%")
     return card
 
 
