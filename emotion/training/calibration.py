@@ -31,18 +31,24 @@ def calibration(probabilities: np.ndarray, labels: np.ndarray, bins: int = ECE_B
     p = np.asarray(probabilities, np.float64)
     labels = np.asarray(labels)
     nll = float(-np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-12, None))))
-    confidence, correct = p.max(axis=1), (p.argmax(axis=1) == labels)
+    ece, table = reliability(p.max(axis=1), (p.argmax(axis=1) == labels).astype(np.float64), bins)
+    return Calibration(nll, ece, table)
+
+
+def reliability(confidence: np.ndarray, outcome: np.ndarray, bins: int = ECE_BINS) -> tuple[float, list[dict]]:
+    """(ECE, bins): faces binned by their top probability; per bin the mean confidence against
+    the mean `outcome` (1/0 for right/wrong, or a vote share), stored as the bin's `accuracy`."""
     edges = np.linspace(0, 1, bins + 1)
     table, ece = [], 0.0
     for lo, hi in zip(edges[:-1], edges[1:]):
         inside = (confidence > lo) & (confidence <= hi) if lo > 0 else (confidence <= hi)
         n = int(inside.sum())
         conf = float(confidence[inside].mean()) if n else None
-        acc = float(correct[inside].mean()) if n else None
+        acc = float(outcome[inside].mean()) if n else None
         if n:
-            ece += n / len(labels) * abs(conf - acc)
+            ece += n / len(confidence) * abs(conf - acc)
         table.append({"lower": round(float(lo), 4), "upper": round(float(hi), 4), "count": n, "confidence": conf, "accuracy": acc})
-    return Calibration(nll, float(ece), table)
+    return float(ece), table
 
 
 def apply_temperature(logits_views: np.ndarray, temperature: float) -> np.ndarray:

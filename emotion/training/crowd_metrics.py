@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..labels import EMOTIONS
-from .calibration import ECE_BINS, Calibration, calibration
+from .calibration import ECE_BINS, Calibration, calibration, reliability
 from .metrics import confusion_matrix
 from .votes import CrowdVotes
 
@@ -59,20 +59,9 @@ def share_calibration(probabilities: np.ndarray, shares: np.ndarray, bins: int =
     that went to the top class. `accuracy` in the bins is that mean share; `nll` is the
     cross-entropy against the shares."""
     p = np.asarray(probabilities, np.float64)
-    top = p.argmax(axis=1)
-    confidence, agreed = p.max(axis=1), shares[np.arange(len(p)), top]
-    edges = np.linspace(0, 1, bins + 1)
-    table, ece = [], 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (confidence > lo) & (confidence <= hi) if lo > 0 else (confidence <= hi)
-        n = int(inside.sum())
-        conf = float(confidence[inside].mean()) if n else None
-        share = float(agreed[inside].mean()) if n else None
-        if n:
-            ece += n / len(p) * abs(conf - share)
-        table.append({"lower": round(float(lo), 4), "upper": round(float(hi), 4), "count": n, "confidence": conf,
-                      "accuracy": share})
-    return Calibration(cross_entropy(p, shares), float(ece), table)
+    agreed = shares[np.arange(len(p)), p.argmax(axis=1)]
+    ece, table = reliability(p.max(axis=1), agreed, bins)
+    return Calibration(cross_entropy(p, shares), ece, table)
 
 
 def cross_entropy(probabilities: np.ndarray, shares: np.ndarray) -> float:
