@@ -32,7 +32,9 @@ def test_the_shipped_default_computes_what_its_trained_members_compute(faces):
     logits = np.concatenate([member_logits(load_net(ROOT / m), faces, v) for m, v in zip(CARD["members"], CARD["views"])])
     ours = apply_temperature(logits, CARD["temperature"])
     shipped = EmotionClassifier.from_path(MODELS / "default.tflite").predict(faces[..., None].astype(np.float32))
-    assert np.abs(shipped - ours).max() <= 1e-3
+    # float16 weights against the float32 nets: the temperature (0.50) doubles the logits, and
+    # with them the rounding's effect (at most 1.2e-3 on these faces; 9.1e-4 on 500 PrivateTest faces)
+    assert np.abs(shipped - ours).max() <= 2e-3
     assert (shipped.argmax(1) == ours.argmax(1)).mean() >= 0.99
 
 
