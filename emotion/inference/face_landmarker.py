@@ -72,6 +72,9 @@ class FaceLandmarker:
         # The two one-value outputs: the face score is the one named Identity_1 (a logit).
         self._presence = next(d["index"] for d in outputs if d["name"].endswith("_1"))
         self._blend = tflite_interpreter(checked_model_path(BLENDSHAPES_FILE), threads) if blendshapes else None
+        if self._blend is not None:  # looked up once: the details are rebuilt on every call
+            self._blend_in = self._blend.get_input_details()[0]["index"]
+            self._blend_out = self._blend.get_output_details()[0]["index"]
         self._lock = threading.Lock()
 
     def predict(self, image_rgb: np.ndarray, box_xyxy: np.ndarray, eyes: np.ndarray | None = None,
@@ -97,6 +100,6 @@ class FaceLandmarker:
         """(478, 2+) points in image pixels -> the 52 coefficients, in emotion.labels.BLENDSHAPE_NAMES order."""
         subset = np.ascontiguousarray(points[BLENDSHAPE_POINTS, :2], np.float32)[None]
         with self._lock:
-            self._blend.set_tensor(self._blend.get_input_details()[0]["index"], subset)
+            self._blend.set_tensor(self._blend_in, subset)
             self._blend.invoke()
-            return self._blend.get_tensor(self._blend.get_output_details()[0]["index"]).ravel().copy()
+            return self._blend.get_tensor(self._blend_out).ravel().copy()
