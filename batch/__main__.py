@@ -39,7 +39,7 @@ from emotion.errors import UsageError, command
 from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
-from emotion.inference.mesh_models import LANDMARKERS
+from emotion.inference.mesh_models import DEFAULT_LANDMARKER, LANDMARKERS
 
 from .jobs import Options
 from .metadata import read_metadata
@@ -65,7 +65,7 @@ def parse(argv=None):
     p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
     p.add_argument("--no-actions", action="store_true",
                    help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
-    p.add_argument("--face-mesh", choices=LANDMARKERS, default=LANDMARKERS[0],
+    p.add_argument("--face-mesh", choices=LANDMARKERS, default=DEFAULT_LANDMARKER,
                    help="facial actions from Face Mesh V2 and its blendshapes (v2, default) or from the older 468-point "
                         "mesh (v1, for comparisons: no bs_ columns, every action geometric)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")

@@ -11,6 +11,7 @@ from pathlib import Path
 from emotion.inference.detectors import DEFAULT_DETECTOR
 from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
+from emotion.inference.mesh_models import DEFAULT_LANDMARKER
 
 from .outputs import OutputPaths
 
@@ -29,7 +30,7 @@ class Options:
     overwrite: bool = False
     write_video: bool = True
     actions: bool = True
-    face_mesh: str = "v2"  # v2: Face Mesh V2 + blendshapes; v1: the older 468-point mesh (comparisons)
+    face_mesh: str = DEFAULT_LANDMARKER  # v2: Face Mesh V2 + blendshapes; v1: the older 468-point mesh (comparisons)
     workers: int = 1
     engine: str = "local"  # local | ray
     ray_address: str | None = None

@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emotion.inference.actions import BLENDSHAPE_SOURCED, measure  # noqa: E402
-from emotion.inference.analyzer import DEFAULT_LANDMARKER, FROM_BLENDSHAPES  # noqa: E402
-from emotion.inference.mesh_models import create_mesh_model  # noqa: E402
+from emotion.inference.mesh_models import DEFAULT_LANDMARKER, create_mesh_model  # noqa: E402
+from emotion.labels import COLUMNS_FROM_BLENDSHAPES as FROM_BLENDSHAPES  # noqa: E402
 from emotion.labels import ACTION_NAMES, EMOTIONS, MEASURE_NAMES, POSE_NAMES, SIDED_ACTIONS, SIDES  # noqa: E402
 
 # The sources every check is run with, side by side: the old 468-point mesh (+ iris model), Face
@@ -259,7 +259,7 @@ def comparison_lines(by_source: dict, fer_aucs: dict) -> list[str]:
     faces = list(next(iter(by_source.values()))["doses"])
     lines = ["", "## Sources side by side: the old mesh, Face Mesh V2's geometry, Blendshape V2", "",
              "Each check below was run with each source for every action column (`SOURCES` in this script); the "
-             "shipped analyzer takes, per column, the source named in `emotion/inference/analyzer.py` "
+             "shipped analyzer takes, per column, the source named in `emotion/labels.py` "
              f"(landmarker `{DEFAULT_LANDMARKER}`, columns from blendshapes: "
              f"{', '.join(f'`{c}`' for c in FROM_BLENDSHAPES) or 'none'}).", "",
              "| check | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]

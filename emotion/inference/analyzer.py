@@ -19,7 +19,7 @@ from ..labels import COLUMNS_FROM_BLENDSHAPES, FACE_SIZE, NUM_CLASSES
 from ..types import Detections, FaceResult
 from . import cache
 from .actions import measure as measure_actions
-from .mesh_models import create_mesh_model
+from .mesh_models import DEFAULT_LANDMARKER, create_mesh_model
 from .classifier import EmotionClassifier
 from .detectors import DEFAULT_DETECTOR, create_detector
 from .detectors.tiling import DEFAULT_MIN_FACE, StreamDetector, TiledDetector
@@ -27,12 +27,6 @@ from .detectors.tiling import DEFAULT_MIN_FACE, StreamDetector, TiledDetector
 # Below this box side (pixels) the mesh has too few pixels for eyelids and lip corners: such faces
 # get emotions but no action measurements (their columns stay empty rather than holding noise).
 MIN_FACE_FOR_ACTIONS = 56
-# Facial actions: Face Mesh V2 (478 points, irises included, in one pass) and, for the action
-# columns named here, Blendshape V2's coefficients instead of distances between points; each
-# choice is the source that passed more of benchmarks/actions_validation.py's checks.
-DEFAULT_LANDMARKER = "v2"
-# Which action columns come from Blendshape V2 instead of the mesh's geometry: emotion.labels.
-FROM_BLENDSHAPES = COLUMNS_FROM_BLENDSHAPES
 # FER2013 faces are framed a little wider than detector boxes (forehead to chin, some
 # hair): crops are squares of this many box sides around the box centre.
 CROP_SCALE = {"haar": 1.0, "blazeface": 1.15, "blazeface-short": 1.15}
@@ -61,9 +55,12 @@ class EmotionAnalyzer:
 
     `min_face`: the smallest face (box side in pixels) the default detector looks for anywhere in
     the frame (default 40; smaller boxes it finds anyway are kept down to half of that).
-    `actions=True` also runs the face mesh and measures facial actions and head pose (~3 ms per
+    `actions=True` also runs the face mesh and measures facial actions and head pose (~4.5 ms per
     face) on faces of at least MIN_FACE_FOR_ACTIONS pixels: this is the one switch for "facial
-    actions on"; motion energy and events follow it."""
+    actions on"; motion energy and events follow it. `landmarker`: Face Mesh V2 with its
+    blendshapes ("v2", the default) or the older mesh ("v1", for comparisons); `from_blendshapes`:
+    the action columns read from the blendshapes (default emotion.labels.COLUMNS_FROM_BLENDSHAPES,
+    the source that validated better per column; only with V2)."""
 
     def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
                  flip_tta: bool = True, min_face: int = DEFAULT_MIN_FACE, actions: bool = False,
@@ -75,7 +72,7 @@ class EmotionAnalyzer:
         self.min_face = min_face
         self.landmarker = landmarker
         # Action columns read from the blendshapes (V2 only); the rest from the mesh's geometry.
-        self.from_blendshapes = (FROM_BLENDSHAPES if from_blendshapes is None else tuple(from_blendshapes)) \
+        self.from_blendshapes = (COLUMNS_FROM_BLENDSHAPES if from_blendshapes is None else tuple(from_blendshapes)) \
             if landmarker == "v2" else ()
         self.mesh_model = cache.get_mesh_model(landmarker) if actions else None
         self._lanes = threading.local()

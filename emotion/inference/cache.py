@@ -13,6 +13,7 @@ from pathlib import Path
 from ..io.model_files import default_model_path
 from .classifier import EmotionClassifier
 from .detectors import create_detector
+from .mesh_models import DEFAULT_LANDMARKER
 
 _lock = threading.Lock()
 
@@ -34,7 +35,7 @@ def _mesh_model(kind: str):
     return create_mesh_model(kind)
 
 
-def get_mesh_model(kind: str = "v2"):
+def get_mesh_model(kind: str = DEFAULT_LANDMARKER):
     """The face mesh for facial actions: "v2" (Face Mesh V2 + blendshapes) or "v1" (the
     468-point mesh + the iris model)."""
     with _lock:

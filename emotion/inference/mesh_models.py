@@ -11,9 +11,10 @@ from .face_landmarker import FaceLandmarker
 from .landmarks import FaceMeshModel
 
 LANDMARKERS = ("v2", "v1")
+DEFAULT_LANDMARKER = LANDMARKERS[0]
 
 
-def create_mesh_model(kind: str = "v2", threads: int | None = None):
+def create_mesh_model(kind: str = DEFAULT_LANDMARKER, threads: int | None = None):
     if kind == "v1":
         return FaceMeshModel(threads)
     if kind == "v2":
