@@ -35,10 +35,16 @@ def spearman(x, y) -> float:
     return float(np.corrcoef(rx, ry)[0, 1]) if np.std(rx) > 0 and np.std(ry) > 0 else 0.0
 
 
+def largest_measured(analyzer, image: np.ndarray):
+    """The largest face that got facial actions (a FaceResult), or None."""
+    faces = [f for f in analyzer.analyze(image) if f.measures is not None]
+    return max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
+
+
 def measures_of(analyzer, image: np.ndarray) -> np.ndarray | None:
     """The largest face's raw measures (MEASURE_NAMES order), or None."""
-    faces = [f for f in analyzer.analyze(image) if f.measures is not None]
-    return max(faces, key=lambda f: f.box[2] * f.box[3]).measures.astype(np.float64) if faces else None
+    face = largest_measured(analyzer, image)
+    return None if face is None else face.measures.astype(np.float64)
 
 
 def mirrored(frames, analyzer) -> tuple[np.ndarray, np.ndarray]:
@@ -115,11 +121,11 @@ class Dose:
         return self.rho >= 0.9 and self.subtle is not None and lateral and self.unrelated <= 0.5 * abs(self.change)
 
 
-def subtle_limit(change: np.ndarray, noise: float) -> float | None:
-    """The lowest of LEVELS whose change (one per level) exceeds three times the measure's jitter
-    and stays so at every higher level; None when full intensity does not."""
+def subtle_limit(change: np.ndarray, noise: float, levels=LEVELS) -> float | None:
+    """The lowest of `levels` whose change (one per level) exceeds three times the measure's jitter
+    and stays so at every higher level; None when the highest does not."""
     above = np.abs(change) > 3 * max(noise, 1e-4)
-    return next((t for k, t in enumerate(LEVELS) if t > 0 and above[k:].all()), None)
+    return next((t for k, t in enumerate(levels) if t > 0 and above[k:].all()), None)
 
 
 def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(WARPS)) -> list[Dose]:
@@ -158,11 +164,10 @@ def blendshape_mirror(frames, analyzer) -> dict:
 
     ours, theirs = [], []
     for rgb in frames:
-        a = [f for f in analyzer.analyze(rgb) if f.blendshapes is not None]
-        b = [f for f in analyzer.analyze(np.ascontiguousarray(rgb[:, ::-1])) if f.blendshapes is not None]
-        if a and b:
-            ours.append(max(a, key=lambda f: f.box[2] * f.box[3]).blendshapes)
-            theirs.append(max(b, key=lambda f: f.box[2] * f.box[3]).blendshapes)
+        a, b = largest_measured(analyzer, rgb), largest_measured(analyzer, np.ascontiguousarray(rgb[:, ::-1]))
+        if a is not None and b is not None and a.blendshapes is not None and b.blendshapes is not None:
+            ours.append(a.blendshapes)
+            theirs.append(b.blendshapes)
     ours, theirs = np.array(ours, np.float64), np.array(theirs, np.float64)
     index = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
     out = {}
@@ -188,5 +193,4 @@ def detection_threshold(analyzer, image: np.ndarray, noise: np.ndarray, action: 
     points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
     change = np.array([measures_of(analyzer, apply_action(image, points, action, t))[INDEX[action]] - base[INDEX[action]]
                        for t in levels])
-    above = np.abs(change) > 3 * max(float(noise[INDEX[action]]), 1e-4)
-    return next((t for k, t in enumerate(levels) if above[k:].all()), None)
+    return subtle_limit(change, float(noise[INDEX[action]]), levels)

@@ -38,9 +38,6 @@ class CrowdScore:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def lines(self) -> list[str]:
-        return crowd_lines(self.to_dict())
-
 
 def crowd_lines(score: dict) -> list[str]:
     """What python -m emotion.evaluate prints for one split's CrowdScore (as a dict, as in the JSON)."""

@@ -66,26 +66,30 @@ def evaluate(data: str, model: str, splits: tuple[str, ...], flip_tta: bool, spe
     if unknown:
         raise UsageError(f"unknown split(s) {', '.join(unknown)}; choose from {', '.join(fer.by_name())}")
     result = {"model": str(model), "flip_tta": flip_tta, "scores": {}, "calibration": {}}
-    table = read_votes(votes) if votes else None
-    if table is not None:
+    crowds = _crowd_votes(fer, splits, votes, votes_found) if votes else {}
+    if crowds:
         result["votes"], result["crowd"] = str(votes), {}
     for name in splits:
         split = fer.by_name()[name]
         probs = classifier.predict(faces_of(split))
         result["scores"][name] = score_split(name, split.labels, probs).to_dict()
         result["calibration"][name] = calibration(probs, split.labels).to_dict()
-        if table is not None:
-            try:
-                crowd = votes_for(split.keys, table, f"{votes} ({name})")
-            except DatasetError as exc:
-                if not votes_found:
-                    raise
-                print(f"{exc}: crowd scores left out")
-                table = None
-                del result["votes"], result["crowd"]
-                continue
-            result["crowd"][name] = crowd_score(name, probs, crowd, split.labels).to_dict()
+        if crowds:
+            result["crowd"][name] = crowd_score(name, probs, crowds[name], split.labels).to_dict()
     if speed:
         faces = fer.by_name()[splits[-1]].images
         result["faces_per_second"] = {f"batch{b}": round(throughput(classifier, faces, b), 1) for b in SPEED_BATCHES}
     return result
+
+
+def _crowd_votes(fer: FerSplits, splits: tuple[str, ...], votes: str | Path, found: bool) -> dict:
+    """Each named split's FER+ votes; {} when a file that was looked up, not given, has none for
+    these faces (another data set: the crowd's scores are then left out instead of failing)."""
+    table = read_votes(votes)
+    try:
+        return {name: votes_for(fer.by_name()[name].keys, table, f"{votes} ({name})") for name in splits}
+    except DatasetError as exc:
+        if not found:
+            raise
+        print(f"{exc}: crowd scores left out")
+        return {}
