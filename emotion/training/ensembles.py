@@ -164,15 +164,18 @@ def build_merged(members: list[str], views: list[str], out: Path, data: str, qua
         if v == "both":
             weighted += [(n, False), (n, True)]
     tflite = convert.export_ensemble(weighted, out, temperature, quantize=quantize)
-    exported = score_splits(EmotionClassifier.from_path(tflite), fer, suffix=" (tflite)")
-    card["scores"].update({k: v.to_dict() for k, v in exported.items()})
+    # The exported file, through the shipped inference path, once per split: its scores, its crowd
+    # scores and its parity with the trained nets all come from these probabilities.
+    runner = EmotionClassifier.from_path(tflite)
+    shipped = {name: runner.predict(faces_of(split)) for name, split in splits.items()}
+    card["scores"].update({f"{name} (tflite)": score_split(name, split.labels, shipped[name]).to_dict()
+                           for name, split in splits.items()})
     if crowd:
-        shipped = EmotionClassifier.from_path(tflite).predict(faces_of(fer.test))
-        card["crowd"]["PrivateTest (tflite)"] = crowd_score("PrivateTest", shipped, crowd["PrivateTest"],
+        card["crowd"]["PrivateTest (tflite)"] = crowd_score("PrivateTest", shipped["PrivateTest"], crowd["PrivateTest"],
                                                             fer.test.labels).to_dict()
     faces = fer.test.images[:PARITY_FACES]
     ours = apply_temperature(np.concatenate([member_logits(n, faces, v) for n, v in zip(nets_, views)]), temperature)
-    card["parity_max_abs_difference"] = float(np.abs(EmotionClassifier.from_path(tflite).predict(faces_of(fer.test)[:PARITY_FACES]) - ours).max())
+    card["parity_max_abs_difference"] = float(np.abs(shipped["PrivateTest"][:PARITY_FACES] - ours).max())
     _merged_charts(card, out, temperature)
     write_json_atomic(f"{out.with_suffix('')}.metrics.json", card)
     if crowd:
