@@ -35,6 +35,19 @@ def _mesh_model(kind: str):
     return create_mesh_model(kind)
 
 
+@lru_cache(maxsize=1)
+def _embedder():
+    from .embedder import FaceEmbedder
+
+    return FaceEmbedder()
+
+
+def get_embedder():
+    """The face descriptor network (emotion.inference.embedder), loaded once."""
+    with _lock:
+        return _embedder()
+
+
 def get_mesh_model(kind: str = DEFAULT_LANDMARKER):
     """The face mesh for facial actions: "v2" (Face Mesh V2 + blendshapes) or "v1" (the
     468-point mesh + the iris model)."""
@@ -57,3 +70,4 @@ def clear() -> None:
         _classifier.cache_clear()
         _detector.cache_clear()
         _mesh_model.cache_clear()
+        _embedder.cache_clear()

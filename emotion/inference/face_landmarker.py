@@ -16,7 +16,6 @@ MediaPipe (checked by the mirror test in tests/test_face_landmarker.py).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -24,8 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import ModelFileError
-from ..io.model_files import MODELS_DIR
+from ..io.model_files import MODELS_DIR, verified_file
 from .landmarks import FaceMesh, roi_transform
 from .runtime import tflite_interpreter, write_scaled_input
 
@@ -49,15 +47,8 @@ BLENDSHAPE_POINTS: tuple[int, ...] = (
 
 @lru_cache(maxsize=None)
 def checked_model_path(filename: str, folder: Path = LANDMARKER_DIR) -> Path:
-    """The bundled file, after checking it is there and is the file the README names (a damaged
-    or replaced model would give plausible-looking wrong numbers, which is worse than an error)."""
-    path = folder / filename
-    if not path.exists():
-        raise ModelFileError(f"{path}: bundled Face Landmarker model missing (see {folder / 'README.md'})")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != SHA256[filename]:
-        raise ModelFileError(f"{path}: checksum {digest[:12]}... is not the bundled file's {SHA256[filename][:12]}...")
-    return path
+    """The bundled file, checked against the checksum its README names."""
+    return verified_file(folder / filename, SHA256[filename])
 
 
 class FaceLandmarker:

