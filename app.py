@@ -70,7 +70,7 @@ def action_table(actions: dict) -> list[list]:
 
 
 def event_table(events) -> list[list]:
-    return [[f"#{e.face_id}", e.kind, round(e.onset_s, 2), round(e.apex_s, 2), round(e.offset_s, 2), round(e.duration_s, 2),
+    return [[f"#{e.person_id if e.person_id is not None else e.face_id}", e.kind, round(e.onset_s, 2), round(e.apex_s, 2), round(e.offset_s, 2), round(e.duration_s, 2),
              e.regions, e.emotion, round(e.magnitude, 1)] for e in events]
 
 

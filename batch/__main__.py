@@ -68,6 +68,9 @@ def parse(argv=None):
     p.add_argument("--face-mesh", choices=LANDMARKERS, default=DEFAULT_LANDMARKER,
                    help="facial actions from Face Mesh V2 and its blendshapes (v2, default) or from the older 468-point "
                         "mesh (v1, for comparisons: no bs_ columns, every action geometric)")
+    p.add_argument("--no-people", action="store_true",
+                   help="do not join the tracks of one person into a person_id (no face descriptors are computed); "
+                        "tracks too short to be a person are still marked transient")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -106,7 +109,7 @@ def main(argv=None) -> int:
                       detect_every=args.detect_every,
                       min_face=args.min_face,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions,
-                      face_mesh=args.face_mesh, workers=args.workers,
+                      face_mesh=args.face_mesh, link_people=not args.no_people, workers=args.workers,
                       engine=args.engine, ray_address=args.ray_address, quiet=args.quiet,
                       command=" ".join(["python -m batch", *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))
     try:

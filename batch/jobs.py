@@ -31,6 +31,7 @@ class Options:
     write_video: bool = True
     actions: bool = True
     face_mesh: str = DEFAULT_LANDMARKER  # v2: Face Mesh V2 + blendshapes; v1: the older 468-point mesh (comparisons)
+    link_people: bool = True  # join one person's tracks by face descriptors (emotion.temporal.people)
     workers: int = 1
     engine: str = "local"  # local | ray
     ray_address: str | None = None
@@ -70,7 +71,8 @@ def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dic
                                    landmarker=options.face_mesh)
         result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions,
-                               command=options.command, detect_every=options.detect_every)
+                               command=options.command, detect_every=options.detect_every,
+                               link_people=options.link_people)
         status = "skipped" if result.skipped else "partial" if result.partial else "ok"
         reason = ("outputs already complete (use --overwrite to redo)" if result.skipped else
                   f"{video.name}: {result.summary['input']['reason']} (outputs cover what could be decoded)"

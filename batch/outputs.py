@@ -15,6 +15,8 @@ from emotion.labels import (BLENDSHAPE_COLUMNS, EMOTIONS, EVENT_KINDS, EVENTS_CS
                             POSE_NAMES, RELATIVE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
 from emotion.temporal.asymmetry import asymmetry
 from emotion.temporal.events import LATERAL
+from emotion.temporal.people import TRANSIENT_RULE, People
+
 TURNED_DEG = 30.0  # head pose beyond this (yaw or pitch) is reported as a quality flag
 POSE_INDEX = [MEASURE_NAMES.index(n) for n in POSE_NAMES]
 GAZE_INDEX = [MEASURE_NAMES.index(n) for n in GAZE_NAMES]
@@ -98,17 +100,22 @@ class TimelineWriter:
         for face in tracked or [None]:
             self._csv.writerow(timeline_row(self.video_name, index, time_s, face))
 
-    def finish(self, baselines: dict[int, np.ndarray] | None = None) -> dict[int, dict]:
+    def finish(self, baselines: dict[int, np.ndarray] | None = None, people: People | None = None) -> dict[int, dict]:
         """Stream the draft once more into the final file's partial name, each face's actions made
-        relative to its baseline (`baselines`: per face id, the MEASURE_NAMES medians) and each
-        frame's asymmetry computed from them. Returns per face the asymmetry tallies the summary
-        reports; `publish` then puts the file in place."""
+        relative to its baseline (`baselines`: per face id, the MEASURE_NAMES medians), each
+        frame's asymmetry computed from them, and each row's person and transient mark
+        (`people`, known only once the video is seen). Returns per face the asymmetry tallies the
+        summary reports; `publish` then puts the file in place."""
         self._fh.close()
         tallies: dict[int, dict] = {}
         with self.draft.open(newline="") as src, self.tmp.open("w", newline="") as dst:
             reader, writer = csv.DictReader(src), csv.DictWriter(dst, TIMELINE_COLUMNS)
             writer.writeheader()
             for row in reader:
+                if row["face_id"] and people is not None:
+                    person = people.person_of.get(int(row["face_id"]))
+                    row["person_id"] = "" if person is None else person
+                    row["transient"] = int(int(row["face_id"]) in people.transient)
                 base = (baselines or {}).get(int(row["face_id"])) if row["face_id"] else None
                 if base is not None:
                     medians = dict(zip(MEASURE_NAMES, base))
@@ -190,16 +197,21 @@ class SummaryBuilder:
 
     def build(self, video: str, info, frames_total: int, stride: int, seconds: float,
               baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None,
-              actions: bool = True, run: dict | None = None, asymmetries: dict[int, dict] | None = None) -> dict:
+              actions: bool = True, run: dict | None = None, asymmetries: dict[int, dict] | None = None,
+              people: People | None = None) -> dict:
         faces = {}
         events = events or []
+        transient = people.transient if people is not None else frozenset()
         for face_id, s in sorted(self.faces.items()):
+            if face_id in transient:
+                continue
             base = (baselines or {}).get(face_id)
             own = [e for e in events if e.face_id == face_id]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_raw = s["measure_sum"] / s["measure_n"]
             relative = mean_raw - base if base is not None else np.full(len(MEASURE_NAMES), np.nan)
             faces[str(face_id)] = {
+                "person_id": None if people is None else people.person_of.get(face_id),
                 "first_s": round(s["first_s"], 3), "last_s": round(s["last_s"], 3), "frames_analysed": s["frames"],
                 "share_of_time_by_emotion": {e: round(float(v / s["frames"]), 4) for e, v in zip(EMOTIONS, s["top"])},
                 "mean_probabilities": {e: round(float(v / s["frames"]), 4) for e, v in zip(EMOTIONS, s["prob_sum"])},
@@ -229,7 +241,28 @@ class SummaryBuilder:
             "min_face_for_actions": MIN_FACE_FOR_ACTIONS,
             "share_of_frames_with_faces_too_small_for_actions": (round(self.small_face_frames / self.frames, 4)
                                                                   if self.frames and actions else None),
-            "faces": faces, "events": len(events), "processing_seconds": round(seconds, 2),
+            "faces": faces, **self._people(people, faces), "events": len(events), "processing_seconds": round(seconds, 2),
             "head_turned_beyond_deg": TURNED_DEG,
             "run": run or {},
         }
+
+    def _people(self, people: People | None, faces: dict) -> dict:
+        """The summary's "people" (each with its tracks, time and emotions over all of them) and
+        "transient_tracks" (left out of "faces": how many, and their frames)."""
+        if people is None:
+            return {}
+        out = {}
+        for person_id in people.person_ids:
+            tracks = [self.faces[f] for f in people.tracks_of(person_id) if f in self.faces]
+            frames = sum(t["frames"] for t in tracks)
+            top, probs = sum(t["top"] for t in tracks), sum(t["prob_sum"] for t in tracks)
+            out[str(person_id)] = {
+                "face_ids": people.tracks_of(person_id), "first_s": round(min(t["first_s"] for t in tracks), 3),
+                "last_s": round(max(t["last_s"] for t in tracks), 3), "frames_analysed": frames,
+                "share_of_time_by_emotion": {e: round(float(v / frames), 4) for e, v in zip(EMOTIONS, top)},
+                "mean_probabilities": {e: round(float(v / frames), 4) for e, v in zip(EMOTIONS, probs)},
+                "dominant_emotion": EMOTIONS[int(np.argmax(top))],
+                "events": {k: sum(faces[str(f)]["events"][k] for f in people.tracks_of(person_id)) for k in EVENT_KINDS}}
+        gone = sorted(people.transient)
+        return {"people": out, "transient_tracks": {"count": len(gone), "face_ids": gone, "rule": TRANSIENT_RULE,
+                                                     "frames": sum(self.faces[f]["frames"] for f in gone if f in self.faces)}}

@@ -34,11 +34,11 @@ MAIN_ACTIONS = ("au1_inner_brow_raise", "au4_brow_lower", "au6_cheek_raise", "au
 # Student's t, two-sided 95%, for 1..30 degrees of freedom; 1.96 beyond.
 T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-FACE_COLUMNS = ("face_id", "duration_s", "frames_analysed", "face_frames", "first_s", "last_s",
+FACE_COLUMNS = ("face_id", "person_id", "duration_s", "frames_analysed", "face_frames", "first_s", "last_s",
                 *(f"share_{e}" for e in EMOTIONS), *(f"mean_p_{e}" for e in EMOTIONS),
                 *(f"events_per_min_{k}" for k in EVENT_KINDS), *(f"mean_{a}" for a in ACTION_NAMES),
                 "mean_detector_confidence", "share_head_turned", "share_too_small_for_actions", "share_looking_at_camera",
-                "mean_abs_asymmetry")
+                "mean_abs_asymmetry", "transient_tracks")
 
 
 def mean_ci(values: list[float]) -> tuple[float, float, int]:
@@ -60,12 +60,13 @@ def load_summary(row: dict) -> dict | None:
 
 
 def face_rows(summary: dict) -> list[dict]:
-    """The study.csv fields of each face of one video (one empty-faced row if it had none)."""
+    """The study.csv fields of each face of one video (one empty-faced row if it had none); transient
+    tracks are not faces here, each row says how many the video had."""
     out = []
     for fid, f in summary["faces"].items():
         minutes = f["frames_analysed"] / max(summary["frames_analysed"], 1) * summary["duration_s"] / 60
         acts = f.get("mean_actions_relative") or {}
-        out.append({"face_id": int(fid), "duration_s": summary["duration_s"], "frames_analysed": summary["frames_analysed"],
+        out.append({"face_id": int(fid), "person_id": _blank_none(f.get("person_id")), "duration_s": summary["duration_s"], "frames_analysed": summary["frames_analysed"],
                     "face_frames": f["frames_analysed"], "first_s": f["first_s"], "last_s": f["last_s"],
                     **{f"share_{e}": f["share_of_time_by_emotion"][e] for e in EMOTIONS},
                     **{f"mean_p_{e}": f["mean_probabilities"][e] for e in EMOTIONS},
@@ -78,7 +79,9 @@ def face_rows(summary: dict) -> list[dict]:
                     "share_looking_at_camera": "" if f.get("share_of_frames_looking_at_camera") is None
                     else f["share_of_frames_looking_at_camera"],
                     "mean_abs_asymmetry": _blank_none((f.get("asymmetry") or {}).get("mean_abs_asymmetry"))})
-    return out or [{"face_id": "", "duration_s": summary["duration_s"], "frames_analysed": summary["frames_analysed"]}]
+    transient = _blank_none((summary.get("transient_tracks") or {}).get("count"))
+    out = out or [{"face_id": "", "duration_s": summary["duration_s"], "frames_analysed": summary["frames_analysed"]}]
+    return [{**row, "transient_tracks": transient} for row in out]
 
 
 def _blank_none(value):

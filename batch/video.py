@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +20,14 @@ from tqdm.auto import tqdm
 from emotion.draw.annotate import annotate
 from emotion.draw.charts import figure_png
 from emotion.draw.timeline import timeline_figure
+from emotion.inference import cache
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.detectors import DEFAULT_DETECTOR
 from emotion.inference.detectors.between import DETECT_EVERY
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.video import VideoWriter, completeness, probe, read_frames
 from emotion.temporal.events import Event
+from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream
 
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
@@ -51,7 +53,7 @@ class VideoResult:
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
                   write_video: bool = True, overwrite: bool = False, progress: bool = True,
                   detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, actions: bool = True,
-                  command: str | None = None, detect_every: int = DETECT_EVERY) -> VideoResult:
+                  command: str | None = None, detect_every: int = DETECT_EVERY, link_people: bool = True) -> VideoResult:
     """Analyse every `stride`-th frame of `path`; write NAME.annotated.mp4 (unless
     `write_video=False`), NAME.timeline.csv, NAME.events.csv, NAME.summary.json and
     NAME.timeline.png to `out_dir`. Outputs that are already complete are kept and the video is
@@ -60,6 +62,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     `command` is recorded in the summary and the report (what produced them). `detect_every`:
     the whole-frame face detection runs on every this-many analysed frames, the frames between
     take their neighbours' faces where those agree (1: detect on every frame; see `pipeline`).
+    `link_people`: join the tracks of one person into a `person_id` by face descriptors (tracks
+    too short to be a person are marked transient either way; see emotion.temporal.people).
     Raises `emotion.VideoError` (naming the file) for input that is not a usable video."""
     source, out_dir = Path(path), Path(out_dir)
     if stride < 1:
@@ -77,6 +81,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
     stream, summary, pipeline = FaceStream(), SummaryBuilder(), FramePipeline(analyzer, stride, detect_every=detect_every)
+    book = TrackBook(cache.get_embedder() if link_people else None)
     empty_t, analysed_times, analysed_indices, problems = [], [], [], []
     last_faces, frames_seen, last_time = [], 0, None
 
@@ -91,6 +96,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                 analysed_indices.append(frame.index)
                 timeline.frame(frame.index, frame.time_s, tracked)
                 summary.add(frame.time_s, tracked)
+                book.observe(frame.time_s, tracked, frame.rgb)
                 if not tracked:
                     empty_t.append(frame.time_s)
                 last_faces = [t.face for t in tracked]
@@ -104,12 +110,14 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         measured = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.face_ids} if analyzer.measures_actions else {}
         baselines = {face_id: values for face_id, (values, _) in measured.items()}
         origins = {face_id: origin for face_id, (_, origin) in measured.items()}
-        events = dynamics.events()
-        asymmetries = timeline.finish(baselines)
+        people = book.link()
+        events = [replace(e, person_id=people.person_of.get(e.face_id)) for e in dynamics.events()
+                  if e.face_id not in people.transient]
+        asymmetries = timeline.finish(baselines, people)
         data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins,
                              analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride, detect_every,
                                                                              pipeline.frames_interpolated),
-                             asymmetries)
+                             asymmetries, people)
         data["input"] = completeness(info, frames_seen, last_time, problems)
         # The apexes' pictures need one more decoding pass (ffmpeg's work, in its own process): it
         # runs while the chart is drawn here.

@@ -96,12 +96,12 @@ COLUMNS_FROM_BLENDSHAPES: tuple[str, ...] = (
 )
 # The raw blendshapes (0..1, not baseline-relative), empty where actions were not measured.
 BLENDSHAPE_COLUMNS: tuple[str, ...] = tuple(f"bs_{n}" for n in BLENDSHAPE_NAMES)
-TIMELINE_COLUMNS: tuple[str, ...] = ("video", "frame", "time_s", "face_id", "x", "y", "w", "h", "det_score", *EMOTIONS,
+TIMELINE_COLUMNS: tuple[str, ...] = ("video", "frame", "time_s", "face_id", "person_id", "transient", "x", "y", "w", "h", "det_score", *EMOTIONS,
                                      "emotion", "confidence", *SMOOTH_COLUMNS, *ACTION_COLUMNS, "asymmetry",
                                      *MOTION_NAMES, *POSE_NAMES, *GAZE_NAMES, "looking_at_camera",
                                      *BLENDSHAPE_COLUMNS)
 # NAME.events.csv: one row per event.
-EVENT_COLUMNS: tuple[str, ...] = ("face_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "side",
+EVENT_COLUMNS: tuple[str, ...] = ("face_id", "person_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "side",
                                   "signals", "magnitude", "emotion", "cnn_emotion")
 EVENTS_CSV_COLUMNS: tuple[str, ...] = ("video", *EVENT_COLUMNS)
 

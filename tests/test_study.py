@@ -77,7 +77,7 @@ def test_warnings_name_videos_without_rows_and_rows_without_videos(study):
 def test_study_csv_has_one_row_per_video_and_face_with_metadata_and_the_summaries_numbers(study):
     folder, meta, out, proc = study
     rows = read_csv(out / "study.csv")
-    assert list(rows[0])[:7] == ["video", "input", "status", "participant", "condition", "face_id", "duration_s"]
+    assert list(rows[0])[:8] == ["video", "input", "status", "participant", "condition", "face_id", "person_id", "duration_s"]
     for column in [f"share_{e}" for e in EMOTIONS] + [f"mean_p_{e}" for e in EMOTIONS] + \
             [f"events_per_min_{k}" for k in EVENT_KINDS] + ["mean_au12_lip_corner_pull", "mean_detector_confidence"]:
         assert column in rows[0], column

@@ -82,6 +82,7 @@ class Event:
     magnitude: float  # peak |z| (micro/movement) or peak smoothed probability (episode)
     emotion: str  # the emotion most associated: FACS prototype of the actions, else the CNN's
     cnn_emotion: str  # the emotion whose probability rose most over baseline during the event
+    person_id: int | None = None  # set once tracks are linked into people (emotion.temporal.people)
 
     def as_row(self) -> dict:
         """The event as a NAME.events.csv row (emotion.labels.EVENT_COLUMNS), times to the ms."""
