@@ -71,6 +71,12 @@ def parse(argv=None):
     p.add_argument("--no-people", action="store_true",
                    help="do not join the tracks of one person into a person_id (no face descriptors are computed); "
                         "tracks too short to be a person are still marked transient")
+    p.add_argument("--people", action="store_true",
+                   help="match the people of all videos into study-level ids (P1, P2, ...) in study.csv and report.html "
+                        "(face descriptors are computed again from a few frames and kept in memory only)")
+    p.add_argument("--gallery", type=Path, metavar="DIR",
+                   help="with --people: a folder of NAME.jpg photos, one face each, that name the matching people; it "
+                        "stays on this machine")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -104,12 +110,17 @@ def main(argv=None) -> int:
     group_by = [c.strip() for c in args.group_by.split(",") if c.strip()] if args.group_by else None
     if group_by and not metadata:
         raise UsageError("--group-by needs --metadata")
+    if args.gallery and not args.people:
+        raise UsageError("--gallery needs --people")
+    if args.people and args.no_people:
+        raise UsageError("--people needs the per-video people that --no-people turns off")
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       detect_every=args.detect_every,
                       min_face=args.min_face,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions,
-                      face_mesh=args.face_mesh, link_people=not args.no_people, workers=args.workers,
+                      face_mesh=args.face_mesh, link_people=not args.no_people, study_people=args.people,
+                      gallery=args.gallery, workers=args.workers,
                       engine=args.engine, ray_address=args.ray_address, quiet=args.quiet,
                       command=" ".join(["python -m batch", *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))
     try:

@@ -32,6 +32,8 @@ class Options:
     actions: bool = True
     face_mesh: str = DEFAULT_LANDMARKER  # v2: Face Mesh V2 + blendshapes; v1: the older 468-point mesh (comparisons)
     link_people: bool = True  # join one person's tracks by face descriptors (emotion.temporal.people)
+    study_people: bool = False  # --people: match people across the run's videos (batch.study_people)
+    gallery: Path | None = None  # --gallery: NAME.jpg reference photos naming the study's people
     workers: int = 1
     engine: str = "local"  # local | ray
     ray_address: str | None = None

@@ -121,8 +121,13 @@ def run(inputs: list[Path], options: Options, recursive: bool = False, metadata:
                     record(future.result())
     finally:
         bar.close()
+    people = None
+    if options.study_people:
+        from .study_people import study_people
+
+        people = study_people(report.rows, options.gallery)
     write_run_outputs(options.out_dir, report.rows, metadata, matched, group_by,
-                      lambda v: relative_name(v, inputs).as_posix(), options.command)
+                      lambda v: relative_name(v, inputs).as_posix(), options.command, people)
     return report
 
 

@@ -26,6 +26,7 @@ from emotion.labels import ACTION_NAMES, EMOTIONS, EVENT_KINDS
 
 from .metadata import Matched, Metadata
 from .report import data_uri, flags
+from .study_people import session_warnings
 from .templates import render
 
 MAIN_FACE_SHARE = 0.1
@@ -88,9 +89,11 @@ def _blank_none(value):
     return "" if value is None else value
 
 
-def study_rows(index_rows: list[dict], metadata: Metadata | None, matched: Matched | None, name_of) -> list[dict]:
+def study_rows(index_rows: list[dict], metadata: Metadata | None, matched: Matched | None, name_of,
+               label_of: dict | None = None) -> list[dict]:
     """One row per video and face, metadata joined; videos without a summary (failed) are left
-    out here (report.html lists them with their reasons)."""
+    out here (report.html lists them with their reasons). `label_of`: (video input, person_id)
+    -> study person (with --people)."""
     rows = []
     for r in sorted(index_rows, key=lambda r: r["input"]):
         summary = load_summary(r) if r["status"] != "failed" else None
@@ -99,13 +102,16 @@ def study_rows(index_rows: list[dict], metadata: Metadata | None, matched: Match
         video = Path(r["input"])
         meta = (matched.by_video.get(video) if matched else None) or {}
         for face in face_rows(summary):
+            person = (r["input"], face.get("person_id")) if face.get("person_id") != "" else None
             rows.append({"video": name_of(video), "input": r["input"], "status": r["status"],
-                         **{c: meta.get(c, "") for c in (metadata.columns if metadata else ())}, **face})
+                         **{c: meta.get(c, "") for c in (metadata.columns if metadata else ())}, **face,
+                         **({"study_person": (label_of or {}).get(person, "")} if label_of is not None else {})})
     return rows
 
 
-def write_study_csv(path: Path, rows: list[dict], metadata: Metadata | None) -> Path:
-    columns = ["video", "input", "status", *(metadata.columns if metadata else ()), *FACE_COLUMNS]
+def write_study_csv(path: Path, rows: list[dict], metadata: Metadata | None, people: bool = False) -> Path:
+    columns = ["video", "input", "status", *(metadata.columns if metadata else ()), *FACE_COLUMNS[:2],
+               *(["study_person"] if people else []), *FACE_COLUMNS[2:]]
     text = io.StringIO()
     writer = csv.DictWriter(text, columns, extrasaction="ignore")
     writer.writeheader()
@@ -157,10 +163,17 @@ def _cell(mean: float, half: float, percent: bool, bounds: tuple[float, float] |
 
 
 def write_run_outputs(out_dir: Path, index_rows: list[dict], metadata: Metadata | None, matched: Matched | None,
-                      group_by: list[str] | None, name_of, command: str) -> tuple[Path, Path]:
-    """study.csv and report.html for everything the output folder holds."""
-    rows = study_rows(index_rows, metadata, matched, name_of)
-    study = write_study_csv(out_dir / "study.csv", rows, metadata)
+                      group_by: list[str] | None, name_of, command: str, people=None) -> tuple[Path, Path]:
+    """study.csv and report.html for everything the output folder holds. `people`: the study's
+    people and (video input, person_id) -> label (study_people.study_people), with --people."""
+    found, label_of = people if people is not None else ([], None)
+    rows = study_rows(index_rows, metadata, matched, name_of, label_of)
+    study = write_study_csv(out_dir / "study.csv", rows, metadata, people is not None)
+    warnings = matched.warnings() if matched else []
+    if people is not None and matched is not None and "participant" in metadata.columns:
+        main = {r["input"]: _main_person(load_summary(r)) for r in index_rows if r["status"] != "failed"}
+        participant_of = {str(v): meta.get("participant", "") for v, meta in matched.by_video.items()}
+        warnings += session_warnings(label_of, {v: p for v, p in main.items() if p is not None}, participant_of)
     columns = metadata.group_columns(group_by) if metadata else []
     videos = []
     for r in sorted(index_rows, key=lambda r: r["input"]):
@@ -174,7 +187,14 @@ def write_run_outputs(out_dir: Path, index_rows: list[dict], metadata: Metadata 
                        "flags": flags(summary) if summary else [], "meta": [meta.get(c, "") for c in (metadata.columns if metadata else ())]})
     problems = [v for v in videos if v["status"] in ("failed", "partial")]
     html = render("run_report.html.j2", videos=videos, problems=problems, metadata=metadata,
-                  warnings=matched.warnings() if matched else [], comparisons=[compare(rows, c) for c in columns],
+                  warnings=warnings, comparisons=[compare(rows, c) for c in columns],
                   main_share=MAIN_FACE_SHARE, command=command,
+                  study_people=[(p.label, [(name_of(Path(v)), pid) for v, pid in p.members]) for p in found] if people is not None else None,
                   counts={s: sum(v["status"] == s for v in videos) for s in ("ok", "skipped", "partial", "failed")})
     return study, write_text_atomic(out_dir / "report.html", html)
+
+
+def _main_person(summary: dict | None) -> int | None:
+    """The person seen in the most analysed frames of a video."""
+    people = (summary or {}).get("people") or {}
+    return int(max(people, key=lambda p: people[p]["frames_analysed"])) if people else None

@@ -135,3 +135,48 @@ def test_different_people_are_far_apart():
     assert len(vectors) >= 5
     gaps = [distance(a, b) for i, a in enumerate(vectors) for b in vectors[i + 1 :]]
     assert min(gaps) > MAX_DISTANCE * 0.8 and np.median(gaps) > MAX_DISTANCE, [round(g, 2) for g in gaps]
+
+
+def run_batch(*args):
+    import sys
+
+    from helpers import ROOT
+
+    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet", "--no-video"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_people_across_a_study_match_two_halves_of_one_clip_and_take_gallery_names(tmp_path):
+    frames = [canvas_with([120 + 4 * k]) for k in range(30)]
+    inputs, gallery = tmp_path / "in", tmp_path / "gallery"
+    inputs.mkdir(), gallery.mkdir()
+    encode(inputs / "first half.mp4", frames[:15], 10)
+    encode(inputs / "second half.mp4", frames[15:], 10)
+    cv2.imwrite(str(gallery / "Astronaut.jpg"), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    out = tmp_path / "out"
+    done = run_batch(inputs, "--out", out, "--people", "--gallery", gallery)
+    assert done.returncode == 0, done.stderr
+    rows = read_rows(out / "study.csv")
+    assert [r["study_person"] for r in rows] == ["Astronaut", "Astronaut"]
+    assert "People across videos" in (out / "report.html").read_text()
+    assert sorted(p.name for p in out.iterdir() if p.suffix not in (".csv", ".json", ".html", ".png")) == []
+
+
+def test_gallery_photo_without_a_face_is_a_clear_error(tmp_path):
+    (tmp_path / "in").mkdir(), (tmp_path / "gallery").mkdir()
+    encode(tmp_path / "in" / "a.mp4", [canvas_with([100])] * 10, 10)
+    cv2.imwrite(str(tmp_path / "gallery" / "nobody.jpg"), np.full((200, 200, 3), GRAY, np.uint8))
+    done = run_batch(tmp_path / "in", "--out", tmp_path / "out", "--people", "--gallery", tmp_path / "gallery")
+    assert done.returncode != 0 and "nobody.jpg: no face found" in done.stderr
+
+
+@pytest.mark.skipif(not (MEDIA / "WolfgangLanger_Pexels.mp4").exists(), reason="needs ../shared/media (two different people)")
+def test_people_across_a_study_keep_two_different_faces_apart(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("single_face.mp4", "WolfgangLanger_Pexels.mp4"):
+        (inputs / name).symlink_to(MEDIA / name)
+    done = run_batch(inputs, "--out", tmp_path / "out", "--people")
+    assert done.returncode == 0, done.stderr
+    rows = read_rows(tmp_path / "out" / "study.csv")
+    assert len(rows) == 2 and len({r["study_person"] for r in rows}) == 2

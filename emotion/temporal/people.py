@@ -100,18 +100,8 @@ class TrackBook:
 def link(tracks: list[TrackRecord], max_distance: float = MAX_DISTANCE) -> People:
     """Tracks -> people (see the module's text); person ids count from 1 in order of appearance."""
     lasting = sorted((t for t in tracks if not t.transient), key=lambda t: (t.first_s, t.face_id))
-    groups = [[t] for t in lasting]
-    while True:
-        best = None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                d = _group_distance(groups[i], groups[j])
-                if d is not None and d <= max_distance and (best is None or d < best[0]):
-                    best = (d, i, j)
-        if best is None:
-            break
-        _, i, j = best
-        groups[i] += groups.pop(j)
+    groups = agglomerate([[t] for t in lasting], lambda a, b: None if any(x.overlaps(y) for x in a for y in b)
+                         else group_distance([t.descriptors for t in a], [t.descriptors for t in b]), max_distance)
     groups.sort(key=lambda g: min(t.first_s for t in g))
     person_of: dict[int, int | None] = {t.face_id: None for t in tracks if t.transient}
     for person_id, group in enumerate(groups, start=1):
@@ -119,17 +109,32 @@ def link(tracks: list[TrackRecord], max_distance: float = MAX_DISTANCE) -> Peopl
     return People(person_of, frozenset(t.face_id for t in tracks if t.transient))
 
 
-def _group_distance(a: list[TrackRecord], b: list[TrackRecord]) -> float | None:
-    """Distance between the groups' mean descriptors; None when they cannot be one person (a
-    track of each seen at the same time) or one of them has no descriptor."""
-    if any(x.overlaps(y) for x in a for y in b):
-        return None
-    ma, mb = _mean_descriptor(a), _mean_descriptor(b)
+def agglomerate(groups: list[list], distance, max_distance: float) -> list[list]:
+    """Join groups greedily, closest pair first, while `distance(a, b)` (None: may never be
+    joined) is at most `max_distance`. Used for a video's tracks and a study's people."""
+    groups = [list(g) for g in groups]
+    while True:
+        best = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                d = distance(groups[i], groups[j])
+                if d is not None and d <= max_distance and (best is None or d < best[0]):
+                    best = (d, i, j)
+        if best is None:
+            return groups
+        _, i, j = best
+        groups[i] += groups.pop(j)
+
+
+def group_distance(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> float | None:
+    """Distance between two groups' mean descriptors (each member a list of descriptors); None
+    when one of them has none."""
+    ma, mb = mean_descriptor([v for m in a for v in m]), mean_descriptor([v for m in b for v in m])
     return None if ma is None or mb is None else float(np.linalg.norm(ma - mb))
 
 
-def _mean_descriptor(group: list[TrackRecord]) -> np.ndarray | None:
-    vectors = [v for t in group for v in t.descriptors]
+def mean_descriptor(vectors: list[np.ndarray]) -> np.ndarray | None:
+    """The unit mean of unit descriptors, or None without any."""
     if not vectors:
         return None
     mean = np.mean(vectors, axis=0)
@@ -187,8 +192,7 @@ class LivePeople:
         for person in {id(p): p for p in self._person_of.values()}.values():
             if id(person) in visible or not person.descriptors or time_s - person.last_s > self.memory_s:
                 continue
-            mean = np.mean(person.descriptors, axis=0)
-            d = float(np.linalg.norm(mean / max(float(np.linalg.norm(mean)), 1e-9) - descriptor))
+            d = float(np.linalg.norm(mean_descriptor(person.descriptors) - descriptor))
             if d <= best_d:
                 best, best_d = person, d
         return best
