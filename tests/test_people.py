@@ -180,3 +180,28 @@ def test_people_across_a_study_keep_two_different_faces_apart(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = read_rows(tmp_path / "out" / "study.csv")
     assert len(rows) == 2 and len({r["study_person"] for r in rows}) == 2
+
+
+def test_live_keeps_a_persons_label_through_an_occlusion_and_counts_time_from_the_start():
+    """A webcam session whose clock starts at 4500 s (a monotonic clock): the face, 3 s of nothing
+    (the tracker gives up after 1 s), the face again, calibrating for 2 s, then its brows raised
+    for half a second."""
+    from emotion.inference.warps import apply_action
+    from emotion.live import LiveSession
+
+    session, analyzer = LiveSession(), EmotionAnalyzer(actions=True)
+    clock, labels = 4500.0, []
+    face, empty = canvas_with([150], height=400, side=320), canvas_with([], height=400)
+    points = analyzer.with_actions().analyze(face)[0].landmarks
+    raised = apply_action(face, points, "au2_outer_brow_raise", 2.0)
+    for k in range(20):
+        labels.append(session.process(analyzer, face, now=clock + k * 0.1).face_ids)
+    for k in range(30):
+        session.process(analyzer, empty, now=clock + 2.0 + k * 0.1)
+    for k in range(45):
+        frame = raised if 25 <= k < 30 else face
+        out = session.process(analyzer, frame, now=clock + 5.0 + k * 0.1)
+        labels.append(out.face_ids)
+    assert set(map(tuple, labels)) == {(1,)}
+    assert [t.face_id for t in out.tracked] == [2]  # a second track, the same person
+    assert out.events and all(7.0 <= e.onset_s <= 8.5 and e.person_id == 1 for e in out.events)
