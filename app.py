@@ -26,9 +26,8 @@ from batch import process_video
 from emotion import EMOTIONS, EmotionAnalyzer, EmotionError, ImageInputError, LiveSession, annotate, load_image
 from emotion.draw import charts
 from emotion.draw.annotate import numbered
-from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 from emotion.labels import ACTION_NAMES
-from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
+from emotion.options import add_analysis_options, analyzer_from
 
 AUTH_ENV = "EMOTION_APP_AUTH"
 TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
@@ -243,11 +242,7 @@ def parse_args(argv=None):
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 for your network)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help=f"USER:PASS required to open the app (or set {AUTH_ENV})")
-    p.add_argument("--model", help="emotion model file (default: models/default.tflite, or EMOTION_MODEL)")
-    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
-    p.add_argument("--min-face", type=int, default=DEFAULT_MIN_FACE, metavar="PIXELS",
-                   help=f"smallest face (box side) looked for anywhere in the frame (default {DEFAULT_MIN_FACE})")
-    p.add_argument("--no-actions", action="store_true", help="skip facial action measurements and events (faster)")
+    add_analysis_options(p, actions_help="skip facial action measurements and events (faster)")
     p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb)")
     p.add_argument("--queue-size", type=int, default=16, help="requests waiting beyond this are refused (default 16)")
     return p.parse_args(argv)
@@ -279,7 +274,7 @@ def main(argv=None) -> int:
         print("WARNING: --share publishes this app on a public gradio.live address: anyone with the link can "
               "use it and upload to this machine." + ("" if auth else " Protect it with --auth USER:PASS "
               f"(or {AUTH_ENV})."), file=sys.stderr, flush=True)
-    analyzer = EmotionAnalyzer(args.detector, args.model, min_face=args.min_face)
+    analyzer = analyzer_from(args)
     work_dir = Path(tempfile.mkdtemp(prefix="emotion-app-"))
     # Uploads and job outputs live in one folder that goes when the server stops, by Ctrl-C or
     # by SIGTERM (systemd, docker stop): SIGTERM becomes a normal exit so atexit runs.

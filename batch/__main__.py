@@ -36,10 +36,8 @@ import sys
 from pathlib import Path
 
 from emotion.errors import UsageError, command
-from emotion.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
-from emotion.inference.detectors.between import DETECT_EVERY
-from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
-from emotion.inference.mesh_models import DEFAULT_LANDMARKER, LANDMARKERS
+from emotion.config import DEFAULT_LANDMARKER, DETECT_EVERY, LANDMARKERS
+from emotion.options import add_analysis_options
 
 from .jobs import Options
 from .metadata import read_metadata
@@ -57,14 +55,8 @@ def parse(argv=None):
                    help=f"run the whole-frame face detection on every Nth analysed frame; frames between take the "
                         f"faces of the detected frames on either side when those agree, and are detected "
                         f"themselves when not (default {DETECT_EVERY}; 1 detects every frame)")
-    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES, help=f"face detector (default {DEFAULT_DETECTOR})")
-    p.add_argument("--min-face", type=int, default=DEFAULT_MIN_FACE, metavar="PIXELS",
-                   help=f"smallest face (box side) looked for anywhere in the frame (default {DEFAULT_MIN_FACE}; "
-                        "larger values are faster on big frames)")
-    p.add_argument("--model", help="emotion model file (default: models/default.tflite, or EMOTION_MODEL)")
+    add_analysis_options(p, actions_help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
     p.add_argument("--overwrite", action="store_true", help="redo videos whose outputs already exist")
-    p.add_argument("--no-actions", action="store_true",
-                   help="skip landmarks, action measurements and motion energy (fastest; those columns stay empty)")
     p.add_argument("--face-mesh", choices=LANDMARKERS, default=DEFAULT_LANDMARKER,
                    help="facial actions from Face Mesh V2 and its blendshapes (v2, default) or from the older 468-point "
                         "mesh (v1, for comparisons: no bs_ columns, every action geometric)")

@@ -8,10 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from emotion.inference.detectors import DEFAULT_DETECTOR
-from emotion.inference.detectors.between import DETECT_EVERY
-from emotion.inference.detectors.tiling import DEFAULT_MIN_FACE
-from emotion.inference.mesh_models import DEFAULT_LANDMARKER
+from emotion.config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MIN_FACE, DETECT_EVERY
 
 from .outputs import OutputPaths
 

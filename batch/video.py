@@ -22,8 +22,7 @@ from emotion.draw.charts import figure_png
 from emotion.draw.timeline import timeline_figure
 from emotion.inference import cache
 from emotion.inference.analyzer import EmotionAnalyzer
-from emotion.inference.detectors import DEFAULT_DETECTOR
-from emotion.inference.detectors.between import DETECT_EVERY
+from emotion.config import DEFAULT_DETECTOR, DETECT_EVERY
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.video import VideoWriter, completeness, probe, read_frames
 from emotion.temporal.events import Event

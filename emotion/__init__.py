@@ -16,7 +16,8 @@ from .draw.annotate import annotate
 from .errors import DatasetError, EmotionError, ImageInputError, ModelFileError, UsageError, VideoError
 from .inference.analyzer import EmotionAnalyzer, analyze_image
 from .inference.classifier import EmotionClassifier
-from .inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES, create_detector
+from .config import DEFAULT_DETECTOR, DETECTOR_NAMES
+from .inference.detectors import create_detector
 from .io.image import load_image
 from .io.model_files import load_model
 from .labels import EMOTIONS

@@ -17,7 +17,7 @@ from .draw.annotate import annotate
 from .errors import VideoError
 from .inference.analyzer import EmotionAnalyzer
 from .inference.classifier import EmotionClassifier
-from .inference.detectors import DEFAULT_DETECTOR
+from .config import DEFAULT_DETECTOR
 from .io.image import to_rgb
 from .labels import EMOTIONS
 

@@ -8,10 +8,8 @@ from pathlib import Path
 
 from .draw import charts
 from .errors import command
-from .inference.analyzer import EmotionAnalyzer
-from .inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
-from .inference.detectors.tiling import DEFAULT_MIN_FACE
 from .io.image import load_image
+from .options import add_analysis_options, analyzer_from
 
 
 @command
@@ -19,13 +17,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m emotion.visualize", description=__doc__)
     p.add_argument("image", type=Path)
     p.add_argument("--out", type=Path, help="PNG to write (default: IMAGE.emotions.png beside the image)")
-    p.add_argument("--detector", default=DEFAULT_DETECTOR, choices=DETECTOR_NAMES)
-    p.add_argument("--min-face", type=int, default=DEFAULT_MIN_FACE, metavar="PIXELS",
-                   help=f"smallest face looked for anywhere in the image (default {DEFAULT_MIN_FACE})")
-    p.add_argument("--model", type=Path, help="model file (default: models/default.tflite, or EMOTION_MODEL)")
+    add_analysis_options(p)
     args = p.parse_args(argv)
     image = load_image(args.image)
-    faces = EmotionAnalyzer(args.detector, args.model, min_face=args.min_face).analyze(image)
+    faces = analyzer_from(args).analyze(image)
     out = args.out or args.image.with_name(args.image.stem + ".emotions.png")
     charts.save_figure(charts.image_with_faces_figure(image, faces, args.image.name), out)
     for i, face in enumerate(faces, 1):

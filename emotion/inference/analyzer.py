@@ -19,10 +19,11 @@ from ..labels import COLUMNS_FROM_BLENDSHAPES, FACE_SIZE, NUM_CLASSES
 from ..types import Detections, FaceResult
 from . import cache
 from .actions import measure as measure_actions
-from .mesh_models import DEFAULT_LANDMARKER, create_mesh_model
+from ..config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MIN_FACE
+from .mesh_models import create_mesh_model
 from .classifier import EmotionClassifier
-from .detectors import DEFAULT_DETECTOR, create_detector
-from .detectors.tiling import DEFAULT_MIN_FACE, StreamDetector, TiledDetector
+from .detectors import create_detector
+from .detectors.tiling import StreamDetector, TiledDetector
 
 # Below this box side (pixels) the mesh has too few pixels for eyelids and lip corners: such faces
 # get emotions but no action measurements (their columns stay empty rather than holding noise).

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..io.model_files import default_model_path
 from .classifier import EmotionClassifier
 from .detectors import create_detector
-from .mesh_models import DEFAULT_LANDMARKER
+from ..config import DEFAULT_LANDMARKER
 
 _lock = threading.Lock()
 

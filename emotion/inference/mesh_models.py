@@ -7,11 +7,10 @@ model (landmarks.FaceMeshModel), kept so the validation can compare the two side
 
 from __future__ import annotations
 
+from ..config import DEFAULT_LANDMARKER, LANDMARKERS
 from .face_landmarker import FaceLandmarker
 from .landmarks import FaceMeshModel
 
-LANDMARKERS = ("v2", "v1")
-DEFAULT_LANDMARKER = LANDMARKERS[0]
 
 
 def create_mesh_model(kind: str = DEFAULT_LANDMARKER, threads: int | None = None):

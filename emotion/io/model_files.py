@@ -20,7 +20,9 @@ from ..errors import ModelFileError, UsageError
 from .quiet import native_stderr_silenced
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MODELS_DIR = PROJECT_ROOT / "models"
+# models/ of a checkout (or an editable install); an installed wheel carries the same files as
+# the package emotion.models (see pyproject.toml).
+MODELS_DIR = PROJECT_ROOT / "models" if (PROJECT_ROOT / "models").is_dir() else Path(__file__).resolve().parents[1] / "models"
 # The TFLite export of the default model is what runs; its training run's files are its source of truth.
 DEFAULT_MODEL = MODELS_DIR / "default.tflite"
 

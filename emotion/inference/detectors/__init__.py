@@ -15,8 +15,7 @@ import numpy as np
 from ...errors import UsageError
 from ...types import Detections
 
-DEFAULT_DETECTOR = "blazeface"
-DETECTOR_NAMES = ("blazeface", "blazeface-short", "haar")
+from ...config import DEFAULT_DETECTOR, DEFAULT_MIN_FACE, DETECTOR_NAMES
 
 
 class FaceDetector(Protocol):
@@ -38,7 +37,7 @@ def create_detector(name: str = DEFAULT_DETECTOR, min_face: int | None = None, *
         return HaarDetector(**kwargs)
     if name == "blazeface":
         from .blazeface import BlazeFaceDetector
-        from .tiling import DEFAULT_MIN_FACE, TiledDetector
+        from .tiling import TiledDetector
 
         return TiledDetector(BlazeFaceDetector(full_range=True, **kwargs), min_face or DEFAULT_MIN_FACE)
     if name == "blazeface-short":

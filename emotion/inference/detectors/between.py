@@ -17,9 +17,6 @@ import numpy as np
 from ...types import Detections, box_iou
 
 MIN_IOU = 0.5
-# Video code's default: detect on every other analysed frame. Every third frame filled in this way
-# lost a face on one frame of face_noface.mov (present between two frames that both had none).
-DETECT_EVERY = 2
 
 
 def matching(a: Detections, b: Detections, min_iou: float = MIN_IOU) -> np.ndarray | None:

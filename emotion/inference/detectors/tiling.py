@@ -30,12 +30,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from ...config import DEFAULT_MIN_FACE
 from ...types import Detections, box_iou
 from .blazeface import BlazeFaceDetector, weighted_nms
 
 MODEL_MIN_PX = 24
 LEVEL_RATIO = 3
-DEFAULT_MIN_FACE = 40
 EDGE_MARGIN = 2  # pixels: a box this close to a window's inner edge is a cut face
 # In windows, candidates down to WINDOW_MIN_SCORE are considered (small faces score lower than
 # large ones: 0.48 for one 40-px face that scores 0.79 seen larger); those below VERIFY_BELOW
