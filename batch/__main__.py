@@ -37,11 +37,11 @@ from pathlib import Path
 
 from emotion.errors import UsageError, command
 from emotion.config import DEFAULT_LANDMARKER, DETECT_EVERY, LANDMARKERS
+from emotion.inference.frames import MAX_DETECT_EVERY
 from emotion.options import add_analysis_options
 
 from .jobs import Options
 from .metadata import read_metadata
-from .pipeline import MAX_DETECT_EVERY
 from .runner import default_out_dir, env_threads_for, run
 
 

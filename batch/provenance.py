@@ -57,6 +57,6 @@ def run_info(analyzer, command: str, stride: int, detect_every: int = 1, frames_
             "detector": getattr(analyzer.detector, "name", type(analyzer.detector).__name__), "min_face": analyzer.min_face,
             "facial_actions": analyzer.measures_actions, "stride": stride,
             # Whole-frame detection on every this-many analysed frames; how many frames took their
-            # faces from the detected frames on either side instead (batch/pipeline.py).
+            # faces from the detected frames on either side instead (emotion/inference/frames.py).
             "detect_every": detect_every, "frames_with_interpolated_faces": frames_interpolated,
             "project_revision": project_revision(), "versions": versions()}

@@ -1,8 +1,8 @@
 """process_video: one recorded video in, its annotated video, CSV timeline, events, summary and
 chart out.
 
-Frames stream from ffmpeg through the analysis (`pipeline.FramePipeline`: two lanes working a
-few frames ahead) and the temporal step (`FaceStream`, the same code the live webcam uses) to
+Frames stream from ffmpeg through the analysis (`emotion.inference.frames.analyze_frames`: two
+lanes working a few frames ahead) and the temporal step (`FaceStream`, the same code the live webcam uses) to
 the sinks. Nothing appears under a final name until it is complete.
 """
 
@@ -22,6 +22,7 @@ from emotion.draw.charts import figure_png
 from emotion.draw.timeline import timeline_figure
 from emotion.inference import cache
 from emotion.inference.analyzer import EmotionAnalyzer
+from emotion.inference.frames import analyze_frames
 from emotion.config import DEFAULT_DETECTOR, DETECT_EVERY
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.video import VideoWriter, completeness, probe, read_frames
@@ -30,7 +31,6 @@ from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream
 
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
-from .pipeline import FramePipeline
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
 
@@ -60,7 +60,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     energy (their CSV columns stay empty) for the fastest runs.
     `command` is recorded in the summary and the report (what produced them). `detect_every`:
     the whole-frame face detection runs on every this-many analysed frames, the frames between
-    take their neighbours' faces where those agree (1: detect on every frame; see `pipeline`).
+    take their neighbours' faces where those agree (1: detect on every frame; see `emotion.inference.frames`).
     `link_people`: join the tracks of one person into a `person_id` by face descriptors (tracks
     too short to be a person are marked transient either way; see emotion.temporal.people).
     Raises `emotion.VideoError` (naming the file) for input that is not a usable video."""
@@ -79,7 +79,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     video_tmp = partial_path(outputs.video)
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
                          frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
-    stream, summary, pipeline = FaceStream(), SummaryBuilder(), FramePipeline(analyzer, stride, detect_every=detect_every)
+    stream, summary = FaceStream(), SummaryBuilder()
     book = TrackBook(cache.get_embedder() if link_people else None)
     empty_t, analysed_times, analysed_indices, problems = [], [], [], []
     last_faces, frames_seen, last_time = [], 0, None
@@ -87,7 +87,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     # The bar counts frames as they come out of the analysis (and into the outputs), not as read.
     bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
     try:
-        for frame, faces, gray in pipeline.run(read_frames(source, problems=problems)):
+        pipeline, analysed = analyze_frames(analyzer, read_frames(source, problems=problems), stride, detect_every)
+        for frame, faces, gray in analysed:
             frames_seen, last_time = frames_seen + 1, frame.time_s
             if faces is not None:
                 tracked = stream.step(frame.time_s, faces, gray)

@@ -4,7 +4,7 @@
                                   [--fer-model PATH/TO/fer/data/emotion_model_quantized.tflite]
 
 Rows: the shipped default model (float16 TFLite, as shipped), its float32, dynamic-range and
-int8 exports (made here by `python -m emotion.export --quantize ...` into a temporary folder, so
+int8 exports (made here by `python -m emotion export --quantize ...` into a temporary folder, so
 the quantisation loss is measured, not assumed), the seed model when it exists (`--seed-model`,
 default models/seed.json), every ensemble manifest in models/ (`--ensemble`; its members run as
 the manifest names them, and its cost and size are the sums of its members' graphs), and the
@@ -136,7 +136,7 @@ def as_tflite(path: Path, tmp: str) -> Path:
         return path
     out = Path(tmp) / (path.name.split(".")[0] + ".tflite")
     if not out.exists():
-        subprocess.run([sys.executable, "-m", "emotion.export", str(path), "--out", str(out)], cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "emotion.commands.export", str(path), "--out", str(out)], cwd=ROOT, check=True,
                        capture_output=True)
     return out
 
@@ -219,7 +219,7 @@ def main() -> int:
         rows.append(evaluate("default, float16 weights: shipped", default, ours(default), splits, mirrors(default), views))
         for quant in ("float32", "dynamic"):  # the same members merged again with other weights
             out = Path(tmp) / f"default-{quant}.tflite"
-            subprocess.run([sys.executable, "-m", "emotion.ensemble", *[str(ROOT / m) for m in card["members"]], "--views",
+            subprocess.run([sys.executable, "-m", "emotion.commands.ensemble", *[str(ROOT / m) for m in card["members"]], "--views",
                             ",".join(card["views"]), "--out", str(out), "--quantize", quant, "--data", args.data,
                             *crowd_options(card)],
                            cwd=ROOT, check=True, capture_output=True)

@@ -4,7 +4,7 @@
 
 Candidates at the shipped cost (two vgg-s passes a face): each net alone with flip TTA
 (`both`), and each ordered pair with one net on the face and the other on its mirror image
-(`plain,mirror`), as python -m emotion.ensemble would merge them. Each is scored uncalibrated
+(`plain,mirror`), as python -m emotion ensemble would merge them. Each is scored uncalibrated
 (calibration changes no ranking) on PublicTest: FER+ majority accuracy, cross-entropy against
 the vote shares, recall of crowd-neutral faces, FER2013-label accuracy. PrivateTest is not
 touched: it is scored once, on the finished file, by the merge. Writes

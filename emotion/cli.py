@@ -5,6 +5,8 @@
     emotion visualize IMAGE            one image's faces and emotions as a PNG
     emotion train | train-members | evaluate | export | ensemble    training and models (pip install .[train])
 
+Without installing the package, `python -m emotion COMMAND` is the same.
+
 Each subcommand is the module's own `main` with its own --help; this only dispatches, and
 imports nothing heavy until a subcommand is chosen.
 """
@@ -18,12 +20,12 @@ import sys
 COMMANDS = {
     "app": ("app", "the Gradio app: webcam, image and video tabs, HTTP API"),
     "batch": ("batch.__main__", "recorded videos -> annotated videos, timelines, events, reports, study.csv"),
-    "visualize": ("emotion.visualize", "one image's faces annotated next to their probabilities, as a PNG"),
-    "train": ("emotion.train", "train an emotion model on FER2013 (needs the train extra: PyTorch)"),
-    "train-members": ("emotion.train_members", "train several nets side by side for an ensemble (PyTorch)"),
-    "evaluate": ("emotion.evaluate", "score a model on FER2013 and the FER+ crowd votes"),
-    "export": ("emotion.export", "export a trained model to TFLite (float16, float32, dynamic, int8)"),
-    "ensemble": ("emotion.ensemble", "merge trained models into one calibrated file"),
+    "visualize": ("emotion.commands.visualize", "one image's faces annotated next to their probabilities, as a PNG"),
+    "train": ("emotion.commands.train", "train an emotion model on FER2013 (needs the train extra: PyTorch)"),
+    "train-members": ("emotion.commands.train_members", "train several nets side by side for an ensemble (PyTorch)"),
+    "evaluate": ("emotion.commands.evaluate", "score a model on FER2013 and the FER+ crowd votes"),
+    "export": ("emotion.commands.export", "export a trained model to TFLite (float16, float32, dynamic, int8)"),
+    "ensemble": ("emotion.commands.ensemble", "merge trained models into one calibrated file"),
 }
 
 

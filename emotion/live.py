@@ -22,7 +22,8 @@ import numpy as np
 from .draw.annotate import annotate
 from .inference import cache
 from .inference.analyzer import EmotionAnalyzer
-from .io.image import load_image, to_gray
+from .inference.frames import FrameStream
+from .io.image import load_image
 from .inference.actions import looking_at_camera
 from .labels import ACTION_NAMES, MEASURE_NAMES, RELATIVE_NAMES
 from .temporal.asymmetry import asymmetry
@@ -63,17 +64,18 @@ class LiveSession:
 
     def __post_init__(self):
         self.stream = FaceStream(self.half_life_s, window_s=WINDOW_S)
-        self._detection = None  # the analyzer's per-stream detection state, made on the first frame
+        self._frames = None  # FrameStream: the analyzer's per-stream detection state, made on the first frame
         self._people = None  # LivePeople, made on the first frame
         self._start: float | None = None  # the first frame's time: event times count from it
 
     def process(self, analyzer: EmotionAnalyzer, frame, now: float | None = None) -> LiveFrame:
         now = time.monotonic() if now is None else now
         rgb = load_image(frame, name="webcam frame")
-        gray = to_gray(rgb)
-        if self._detection is None:
-            self._detection, self._people, self._start = analyzer.stream_detector(), LivePeople(cache.get_embedder()), now
-        faces = analyzer.analyze_batch([rgb], grays=[gray], stream=self._detection, times=[now])[0]
+        if self._frames is None or self._frames.analyzer is not analyzer:
+            self._frames = FrameStream(analyzer)
+        if self._people is None:
+            self._people, self._start = LivePeople(cache.get_embedder()), now
+        faces, gray = self._frames.analyze(rgb, now)
         tracked = self.stream.step(now, faces, gray)
         person = self._people.assign(now, tracked, rgb)
         smoothed = [replace(f, face_id=person[t.face_id]) for f, t in zip(with_smoothed_probabilities(tracked), tracked)]

@@ -63,9 +63,9 @@ def test_huge_image_works(analyzer, astronaut):
 
 
 @pytest.mark.parametrize("command", [
-    ["emotion.evaluate", "--data", "unused", "--model", "{missing}"],
-    ["emotion.visualize", "{image}", "--model", "{missing}"],
-    ["emotion.export", "{missing}"],
+    ["emotion.commands.evaluate", "--data", "unused", "--model", "{missing}"],
+    ["emotion.commands.visualize", "{image}", "--model", "{missing}"],
+    ["emotion.commands.export", "{missing}"],
 ])
 def test_commands_name_a_missing_model_in_one_line_and_exit_2(command, astronaut, tmp_path):
     import subprocess

@@ -84,7 +84,7 @@ def test_every_face_of_the_shared_archive_finds_its_votes(votes_file, fer_archiv
 
 def test_training_on_soft_vote_targets_writes_every_artefact_and_the_result_loads_back(small_fer, votes_file, tmp_path):
     out = tmp_path / "crowd"
-    trained = run("emotion.train_members", "--data", small_fer, "--device", "cpu", "--members", "tiny:1", "--votes",
+    trained = run("emotion.commands.train_members", "--data", small_fer, "--device", "cpu", "--members", "tiny:1", "--votes",
                   votes_file, "--targets", "soft", "--budget", 40, "--views", 2, "--prefix", "c", "--out", out, "--quiet")
     assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
     assert "crowd votes: training on" in trained.stdout
@@ -99,7 +99,7 @@ def test_training_on_soft_vote_targets_writes_every_artefact_and_the_result_load
     for suffix in (".pt", ".history.csv", ".fit.json"):
         assert (out / f"c-tiny-s0{suffix}").stat().st_size > 0
 
-    merged = run("emotion.ensemble", out / "c-tiny-s0.pt", "--views", "both", "--out", out / "crowd.tflite",
+    merged = run("emotion.commands.ensemble", out / "c-tiny-s0.pt", "--views", "both", "--out", out / "crowd.tflite",
                  "--data", small_fer, "--votes", votes_file)
     assert merged.returncode == 0, merged.stdout[-2000:] + merged.stderr[-2000:]
     metrics = json.loads((out / "crowd.metrics.json").read_text())
@@ -111,7 +111,7 @@ def test_training_on_soft_vote_targets_writes_every_artefact_and_the_result_load
     probs = EmotionClassifier.from_path(out / "crowd.tflite").predict(faces)
     assert probs.shape == (PER_SPLIT["PrivateTest"], 7) and np.allclose(probs.sum(1), 1, atol=1e-4)
 
-    evaluated = run("emotion.evaluate", "--data", small_fer, "--model", out / "crowd.tflite", "--no-speed",
+    evaluated = run("emotion.commands.evaluate", "--data", small_fer, "--model", out / "crowd.tflite", "--no-speed",
                     "--votes", votes_file)
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     for split in ("PublicTest", "PrivateTest"):

@@ -11,7 +11,7 @@ from emotion.io.video import read_frames
 from emotion.types import Detections, box_iou
 from videos import make_video
 
-from batch.pipeline import FramePipeline
+from emotion.inference.frames import FramePipeline
 
 
 def shifted(image: np.ndarray, dx: int) -> np.ndarray:

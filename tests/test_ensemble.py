@@ -8,7 +8,7 @@ import pytest
 
 from helpers import ROOT
 from emotion import EmotionClassifier, ModelFileError, analyze_image
-from emotion.ensemble import main
+from emotion.commands.ensemble import main
 from emotion.training.ensembles import best_weights, simplex_grid
 
 MODELS = ROOT / "models"

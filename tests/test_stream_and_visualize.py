@@ -42,7 +42,7 @@ def test_visualize_command_writes_a_chart(astronaut, tmp_path):
     image = tmp_path / "astronaut.jpg"
     cv2.imwrite(str(image), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     out = tmp_path / "chart.png"
-    proc = subprocess.run([sys.executable, "-m", "emotion.visualize", str(image), "--out", str(out)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "emotion.commands.visualize", str(image), "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "face #1" in proc.stdout and "happy" in proc.stdout
@@ -53,6 +53,6 @@ def test_visualize_command_writes_a_chart(astronaut, tmp_path):
 def test_visualize_names_a_bad_file(tmp_path):
     bad = tmp_path / "x.png"
     bad.write_text("nope")
-    proc = subprocess.run([sys.executable, "-m", "emotion.visualize", str(bad)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "emotion.commands.visualize", str(bad)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "x.png: not a readable image" in proc.stderr

@@ -26,7 +26,7 @@ SIZES = {"Training": 6, "PublicTest": 2, "PrivateTest": 2}
 
 
 def run_train(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "emotion.train", *map(str, args), "--quiet"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "emotion.commands.train", *map(str, args), "--quiet"], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     if check:
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -86,7 +86,7 @@ def test_csv_format_and_a_killed_run_resumes_where_it_stopped(tmp_path):
         writer.writeheader()
         writer.writerows(tiny_fer_rows(sizes))
     out, epochs = tmp_path / "out", 30
-    args = [sys.executable, "-m", "emotion.train", "--data", str(csv_path), "--arch", "tiny", "--epochs", str(epochs),
+    args = [sys.executable, "-m", "emotion.commands.train", "--data", str(csv_path), "--arch", "tiny", "--epochs", str(epochs),
             "--out", str(out), "--name", "t", "--quiet"]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     checkpoint = out / "t.work" / "checkpoint.pt"
@@ -131,7 +131,7 @@ def test_unusable_data_paths_are_named(tmp_path):
 def test_evaluate_prints_accuracy_calibration_confusion_and_speed(tmp_path):
     data = write_tiny_fer(tmp_path / "fer", SIZES)
     run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--out", tmp_path / "out", "--name", "t")
-    proc = subprocess.run([sys.executable, "-m", "emotion.evaluate", "--data", str(data), "--model",
+    proc = subprocess.run([sys.executable, "-m", "emotion.commands.evaluate", "--data", str(data), "--model",
                            str(tmp_path / "out" / "t.tflite"), "--json", str(tmp_path / "r.json"),
                            "--reliability-png", str(tmp_path / "rel.png")],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -162,7 +162,7 @@ def test_distillation_from_the_shipped_model_scores_the_teacher_once_on_fixed_vi
 
 
 def test_distillation_from_an_ensemble_manifest(tmp_path):
-    from emotion.ensemble import main as ensemble
+    from emotion.commands.ensemble import main as ensemble
 
     teacher = tmp_path / "teacher.ensemble.json"
     assert ensemble([str(ROOT / "models" / "default.tflite"), str(ROOT / "models" / "seed.json"), "--out", str(teacher)]) == 0
@@ -229,7 +229,7 @@ def test_export_of_a_keras_file_adds_its_scores_to_the_card(tmp_path):
     out = tmp_path / "out"
     run_train("--data", data, "--arch", "tiny", "--epochs", "1", "--out", out, "--name", "k", "--formats", "keras")
     card_path = out / "k.metrics.json"
-    proc = subprocess.run([sys.executable, "-m", "emotion.export", str(out / "k.keras"), "--out", str(out / "k2.tflite"),
+    proc = subprocess.run([sys.executable, "-m", "emotion.commands.export", str(out / "k.keras"), "--out", str(out / "k2.tflite"),
                            "--data", str(data), "--card", str(card_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     card = json.loads(card_path.read_text())

@@ -1,4 +1,4 @@
-"""python -m emotion.train_members on the CPU with miniature data: members trained side by side
+"""python -m emotion train-members on the CPU with miniature data: members trained side by side
 by a deadline, students distilled from them, a Training+PublicTest-only copy accepted here and
 refused by the command that scores PrivateTest, and the result merged into a shipped file."""
 
@@ -32,7 +32,7 @@ def fit_only_data(tmp_path_factory):
 def teachers(fit_only_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("teachers")
     started = time.time()
-    proc = run("emotion.train_members", "--data", fit_only_data, "--device", "cpu", "--members", "tiny:2", "--budget", 40,
+    proc = run("emotion.commands.train_members", "--data", fit_only_data, "--device", "cpu", "--members", "tiny:2", "--budget", 40,
                "--views", 3, "--prefix", "t", "--out", out, "--quiet")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     return out, time.time() - started
@@ -56,7 +56,7 @@ def test_members_are_trained_side_by_side_and_written_by_the_deadline(teachers):
 def test_students_learn_from_the_teachers_soft_targets_and_merge_into_a_shipped_file(teachers, fit_only_data, tmp_path):
     out, _ = teachers
     students = tmp_path / "students"
-    proc = run("emotion.train_members", "--data", fit_only_data, "--device", "cpu", "--members", "tiny:2", "--budget", 30,
+    proc = run("emotion.commands.train_members", "--data", fit_only_data, "--device", "cpu", "--members", "tiny:2", "--budget", 30,
                "--views", 3, "--prefix", "s", "--seed", 10, "--teachers", out / "t-tiny-s0.pt", out / "t-tiny-s1.pt",
                "--work-dir", out / ".work", "--out", students, "--quiet")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -67,11 +67,11 @@ def test_students_learn_from_the_teachers_soft_targets_and_merge_into_a_shipped_
     targets = np.load(out / ".work" / "targets.npy")
     assert targets.shape == (3, 84, 7)
     np.testing.assert_allclose(targets.astype(np.float32).sum(axis=-1), 1.0, atol=1e-2)  # distributions, float16 on disk
-    # The students' .pt files are what python -m emotion.ensemble merges into the shipped format;
+    # The students' .pt files are what python -m emotion ensemble merges into the shipped format;
     # that needs PrivateTest (it scores it once), so here the merge gets a complete copy.
     full = write_tiny_fer(tmp_path / "full", {"Training": 4, "PublicTest": 3, "PrivateTest": 3})
     merged = tmp_path / "merged.tflite"
-    proc = run("emotion.ensemble", students / "s-tiny-s10.pt", students / "s-tiny-s11.pt", "--views", "plain,mirror",
+    proc = run("emotion.commands.ensemble", students / "s-tiny-s10.pt", students / "s-tiny-s11.pt", "--views", "plain,mirror",
                "--out", merged, "--data", full)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     x = np.random.default_rng(0).integers(0, 255, (4, 48, 48, 1)).astype("float32")
@@ -82,16 +82,16 @@ def test_a_copy_without_privatetest_fits_but_is_refused_by_train(fit_only_data, 
     splits = load_fer2013(fit_only_data)
     assert (len(splits.train), len(splits.val), len(splits.test)) == (84, 21, 0)
     assert "no PrivateTest" in splits.source
-    proc = run("emotion.train", "--data", fit_only_data, "--arch", "tiny", "--epochs", "1", "--out", tmp_path / "o", "--quiet")
+    proc = run("emotion.commands.train", "--data", fit_only_data, "--arch", "tiny", "--epochs", "1", "--out", tmp_path / "o", "--quiet")
     assert proc.returncode == 2 and "no PrivateTest faces" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_unknown_architectures_and_missing_cuda_are_clear_errors(fit_only_data, tmp_path):
-    proc = run("emotion.train_members", "--data", fit_only_data, "--members", "vgg-x:2", "--budget", 10, "--device", "cpu",
+    proc = run("emotion.commands.train_members", "--data", fit_only_data, "--members", "vgg-x:2", "--budget", 10, "--device", "cpu",
                "--out", tmp_path)
     assert proc.returncode == 2 and "unknown architecture 'vgg-x'" in proc.stderr
     import torch
 
     if not torch.cuda.is_available():
-        proc = run("emotion.train_members", "--data", fit_only_data, "--members", "tiny", "--budget", 10, "--out", tmp_path)
+        proc = run("emotion.commands.train_members", "--data", fit_only_data, "--members", "tiny", "--budget", 10, "--out", tmp_path)
         assert proc.returncode == 2 and "sees no CUDA device" in proc.stderr

@@ -40,7 +40,7 @@ class CrowdScore:
 
 
 def crowd_lines(score: dict) -> list[str]:
-    """What python -m emotion.evaluate prints for one split's CrowdScore (as a dict, as in the JSON)."""
+    """What python -m emotion evaluate prints for one split's CrowdScore (as a dict, as in the JSON)."""
     recall = ", ".join(f"{e} {r * 100:.1f}%" for e, r in score["per_class_recall"].items())
     return [f"{score['split']}: FER+ majority accuracy {score['majority_accuracy'] * 100:.2f}% on {score['n_majority']} "
             f"faces with a clear majority (FER2013 label accuracy {score['original_label_accuracy'] * 100:.2f}%)",

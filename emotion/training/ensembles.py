@@ -88,7 +88,7 @@ def load_net(path: str | Path):
     saved = torch.load(path, map_location="cpu", weights_only=True) if Path(path).exists() else {}
     arch = saved.get("arch")
     if arch is None:
-        raise UsageError(f"{path}: not a trained net's .pt file (python -m emotion.train writes them)")
+        raise UsageError(f"{path}: not a trained net's .pt file (python -m emotion train writes them)")
     net = torch_nets.build(nets.spec(arch))
     net.load_state_dict(load_weights(path, arch))
     return net.eval()

@@ -149,7 +149,7 @@ def train(data: str, out: Path, name: str, recipe: Recipe, work_dir: Path, seed:
     splits = load_fer2013(data, seed=seed)
     if not len(splits.test):
         raise DatasetError(f"{data}: holds no PrivateTest faces, which a finished model is scored on "
-                           f"(python -m emotion.train_members fits without them)")
+                           f"(python -m emotion train-members fits without them)")
     out.mkdir(parents=True, exist_ok=True)
     print(f"data: {splits.source}; train {len(splits.train)}, PublicTest {len(splits.val)}, PrivateTest {len(splits.test)}")
     result = fit(splits, recipe, work_dir, seed, quiet, distill, init)

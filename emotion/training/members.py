@@ -8,8 +8,8 @@ faces pre-rendered in K augmented views, kept on the device), measures its own s
 others are running too, and picks the number of epochs that fits the budget, so that its
 one-cycle schedule ends in time instead of being cut off. Selection is on PublicTest, as in
 `fit.py`: each member keeps its best epoch there. Nothing here scores PrivateTest or exports:
-that is done where TensorFlow is installed, by `python -m emotion.ensemble` (merging into the
-shipped file) and `python -m emotion.evaluate`.
+that is done where TensorFlow is installed, by `python -m emotion ensemble` (merging into the
+shipped file) and `python -m emotion evaluate`.
 
 Distillation: given teacher nets (their NAME.pt files), the teacher is scored once on every
 view of the bank (each member on the view and its mirror image, members weighted as chosen on

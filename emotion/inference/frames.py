@@ -1,4 +1,10 @@
-"""Frames in, analysed frames out in order, with the work spread over both cores.
+"""The frame loop of video and webcam analysis: frames in, each frame's faces out, in order.
+
+`analyze_frames` is the one call for a recorded video (batch, the app's video tab); a
+`FrameStream` analyses a live stream one frame at a time (the webcam tab). Callers need nothing
+from the analyzer's internals (lanes, whole-frame detection, interpolation between frames).
+
+For a video, the work is spread over both cores.
 
 Per frame the analysis is: gray conversion and the whole-frame detection (depend on the frame
 alone), the detection's windows (depend on the previous frames: small faces are followed), then
@@ -25,11 +31,12 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
-from emotion.inference.analyzer import EmotionAnalyzer
-from emotion.inference.detectors.between import between
-from emotion.io.image import to_gray
-from emotion.io.video import Frame
-from emotion.types import Detections, FaceResult
+from ..config import DETECT_EVERY
+from ..io.image import to_gray
+from ..io.video import Frame
+from ..types import Detections, FaceResult
+from .analyzer import EmotionAnalyzer
+from .detectors.between import between
 
 LANES = 2
 LOOKAHEAD = 8
@@ -145,6 +152,29 @@ class FramePipeline:
         if item.first is None:
             return item.frame, None, None
         return item.frame, item.second.result(), item.gray
+
+
+def analyze_frames(analyzer: EmotionAnalyzer, frames: Iterable[Frame], stride: int = 1, detect_every: int = DETECT_EVERY,
+                   ) -> tuple[FramePipeline, Iterator[tuple[Frame, list[FaceResult] | None, np.ndarray | None]]]:
+    """A recorded video's frames -> (frame, its faces or None when `stride` skips it, its gray
+    image or None), in order, two lanes working ahead. Returns the pipeline too: it counts the
+    frames whose faces were interpolated (`frames_interpolated`), for the run's provenance."""
+    pipeline = FramePipeline(analyzer, stride, detect_every=detect_every)
+    return pipeline, pipeline.run(frames)
+
+
+class FrameStream:
+    """A live stream (webcam) analysed one frame at a time as frames arrive: the detection
+    follows the stream's small faces (the analyzer's stream detector) and each frame's gray
+    image comes back for motion measurement."""
+
+    def __init__(self, analyzer: EmotionAnalyzer):
+        self.analyzer = analyzer
+        self._detection = analyzer.stream_detector()
+
+    def analyze(self, rgb: np.ndarray, time_s: float) -> tuple[list[FaceResult], np.ndarray]:
+        gray = to_gray(rgb)
+        return self.analyzer.analyze_batch([rgb], grays=[gray], stream=self._detection, times=[time_s])[0], gray
 
 
 def _next_detected(item: _InFlight, queue: deque[_InFlight]) -> _InFlight | None:

@@ -1,10 +1,10 @@
-"""python -m emotion.train_members --data FER2013 --members vgg-m:2,vgg-d:2 --budget SECONDS
+"""python -m emotion train-members --data FER2013 --members vgg-m:2,vgg-d:2 --budget SECONDS
 [--teachers T1.pt T2.pt ...] [--device cuda] [--out DIR]: train several networks side by side on
 one device, all finished within the time budget.
 
 Made for a borrowed GPU: one small net leaves it mostly idle, several in their own processes
 fill it. The training faces are rendered once in --views augmented views (the same augmentation
-as python -m emotion.train) and kept on the device; each member measures its pace and plans its
+as python -m emotion train) and kept on the device; each member measures its pace and plans its
 one-cycle schedule to end in time (at most --max-epochs). Each keeps its best PublicTest epoch
 and writes NAME.pt, NAME.history.csv and NAME.fit.json; DIR/members.json sums up the run.
 
@@ -16,7 +16,7 @@ trained nets (a fine-tune, usually with a lower --lr).
 With --teachers, the members are students: the teachers (NAME.pt files) are weighted on
 PublicTest and scored on every view, and the students learn from those soft targets.
 PrivateTest is not scored and nothing is exported here: merge the results into a shipped
-file with python -m emotion.ensemble (which fits the calibration on PublicTest and scores
+file with python -m emotion ensemble (which fits the calibration on PublicTest and scores
 PrivateTest once) where TensorFlow is installed.
 """
 
@@ -26,7 +26,7 @@ import argparse
 import time
 from pathlib import Path
 
-from .errors import UsageError, command
+from ..errors import UsageError, command
 
 
 def crowd_training(fer, votes: str, schemes: str, work: Path):
@@ -35,7 +35,7 @@ def crowd_training(fer, votes: str, schemes: str, work: Path):
     labelled by it (what each member's best epoch is chosen by)."""
     import numpy as np
 
-    from .training.votes import SCHEMES, find_votes, read_votes, votes_for
+    from ..training.votes import SCHEMES, find_votes, read_votes, votes_for
 
     table = read_votes(find_votes(votes or None))
     train_votes = votes_for(fer.train.keys, table, "Training")
@@ -58,7 +58,7 @@ def crowd_training(fer, votes: str, schemes: str, work: Path):
 
 @command
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m emotion.train_members", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m emotion train-members", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="Kaggle-layout folder, a tar(.xz) of it, or fer2013.csv")
     p.add_argument("--members", required=True, help="ARCH:COUNT,... e.g. vgg-m:2,vgg-d:1")
@@ -89,9 +89,9 @@ def main(argv=None) -> int:
         raise UsageError("training needs PyTorch: pip install -r requirements-train.txt") from exc
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise UsageError(f"--device {args.device}: PyTorch sees no CUDA device here (use --device cpu)")
-    from .training.data import load_fer2013
-    from .training.engine import Distillation
-    from .training.members import parse_members, prepare, train_members
+    from ..training.data import load_fer2013
+    from ..training.engine import Distillation
+    from ..training.members import parse_members, prepare, train_members
 
     members = parse_members(args.members, args.prefix, args.seed)
     work = args.work_dir or args.out / ".work"

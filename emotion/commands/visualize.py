@@ -1,4 +1,4 @@
-"""python -m emotion.visualize IMAGE [--out FILE.png]: the image with its faces annotated, next
+"""python -m emotion visualize IMAGE [--out FILE.png]: the image with its faces annotated, next
 to a bar chart of each face's emotion probabilities."""
 
 from __future__ import annotations
@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .draw import charts
-from .errors import command
-from .io.image import load_image
-from .options import add_analysis_options, analyzer_from
+from ..draw import charts
+from ..errors import command
+from ..io.image import load_image
+from ..options import add_analysis_options, analyzer_from
 
 
 @command
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m emotion.visualize", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m emotion visualize", description=__doc__)
     p.add_argument("image", type=Path)
     p.add_argument("--out", type=Path, help="PNG to write (default: IMAGE.emotions.png beside the image)")
     add_analysis_options(p)

@@ -1,4 +1,4 @@
-"""python -m emotion.evaluate --data PATH [--model MODEL] [--votes FILE]: per split, accuracy
+"""python -m emotion evaluate --data PATH [--model MODEL] [--votes FILE]: per split, accuracy
 against FER2013's labels, NLL and expected calibration error (ECE, 15 bins), per-class accuracy
 and the confusion matrix; against the FER+ crowd votes (found beside --data, in
 ../shared/datasets, or given with --votes): majority accuracy, per-class recall, cross-entropy
@@ -15,18 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .draw import charts
-from .errors import DatasetError, command
-from .io.model_files import default_model_path
-from .training.crowd_metrics import crowd_lines
-from .training.metrics import SplitScore, format_score
-from .training.scoring import evaluate
-from .training.votes import find_votes
+from ..draw import charts
+from ..errors import DatasetError, command
+from ..io.model_files import default_model_path
+from ..training.crowd_metrics import crowd_lines
+from ..training.metrics import SplitScore, format_score
+from ..training.scoring import evaluate
+from ..training.votes import find_votes
 
 
 @command
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m emotion.evaluate", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m emotion evaluate", description=__doc__)
     p.add_argument("--data", required=True, help="Kaggle-layout folder, a tar(.xz) of it, or fer2013.csv")
     p.add_argument("--model", help=".tflite, .keras, .json (weights beside it) or .ensemble.json "
                                    "(default: EMOTION_MODEL, else models/default.tflite)")

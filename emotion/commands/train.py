@@ -1,4 +1,4 @@
-"""python -m emotion.train: train an emotion CNN on FER2013 with the PyTorch engine and write
+"""python -m emotion train: train an emotion CNN on FER2013 with the PyTorch engine and write
 every artefact the model card needs: NAME.pt (trained weights), NAME.tflite (what the app and
 batch run, calibrated), history, curves, confusion matrix, reliability diagram, NAME.metrics.json.
 
@@ -14,13 +14,13 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .errors import UsageError, command
+from ..errors import UsageError, command
 
 
 def _parse(argv=None):
-    from .training.engine import PRECISIONS, RECIPES
+    from ..training.engine import PRECISIONS, RECIPES
 
-    p = argparse.ArgumentParser(prog="python -m emotion.train", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m emotion train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", required=True, help="Kaggle-layout folder, a tar(.xz) of it, or fer2013.csv")
     p.add_argument("--arch", default="vgg-s", choices=sorted(RECIPES), help="architecture and its default recipe (vgg-s)")
@@ -57,8 +57,8 @@ def main(argv=None) -> int:
     except ImportError as exc:
         raise UsageError("training needs PyTorch: pip install -r requirements-train.txt") from exc
     args = _parse(argv)
-    from .training.engine import RECIPES, Distillation
-    from .training.fit import train
+    from ..training.engine import RECIPES, Distillation
+    from ..training.fit import train
 
     if args.threads:
         torch.set_num_threads(args.threads)

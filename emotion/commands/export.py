@@ -1,9 +1,9 @@
-"""python -m emotion.export MODEL [--out FILE.tflite] [--quantize float16|float32|dynamic|int8]
+"""python -m emotion export MODEL [--out FILE.tflite] [--quantize float16|float32|dynamic|int8]
 [--data FER2013]: convert a trained model (.keras or .json + .weights.h5) to the TFLite file the
 app and the batch command run on. int8 calibrates on 500 training faces from --data.
 
 Also prints how much the conversion changed the probabilities on random faces; the accuracy of
-the exported file is measured by `python -m emotion.evaluate --model FILE.tflite`. With `--card
+the exported file is measured by `python -m emotion evaluate --model FILE.tflite`. With `--card
 NAME.metrics.json --data FER2013` the export's flip-TTA scores go into that model card, which is
 how a model trained under JAX or PyTorch (no TFLite converter there) gets the numbers that
 training under TensorFlow writes itself.
@@ -17,19 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError, command
-from .inference.classifier import EmotionClassifier
-from .io.files import write_json_atomic
-from .io.model_files import load_model
-from .training.data import load_fer2013
-from .training.metrics import format_score
-from .training.save import QUANTIZATIONS, export_tflite
-from .training.scoring import score_export
+from ..errors import UsageError, command
+from ..inference.classifier import EmotionClassifier
+from ..io.files import write_json_atomic
+from ..io.model_files import load_model
+from ..training.data import load_fer2013
+from ..training.metrics import format_score
+from ..training.save import QUANTIZATIONS, export_tflite
+from ..training.scoring import score_export
 
 
 @command
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m emotion.export", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m emotion export", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", type=Path)
     p.add_argument("--out", type=Path, help="default: the model's path with .tflite")

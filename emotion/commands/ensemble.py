@@ -1,22 +1,22 @@
-"""python -m emotion.ensemble MEMBER MEMBER... --out models/NAME.ensemble.json
+"""python -m emotion ensemble MEMBER MEMBER... --out models/NAME.ensemble.json
 [--weights auto|w1,w2,...] [--data FER2013]: mix several trained emotion models into one.
 
 Independently trained networks make different mistakes, so the weighted mean of their
 probabilities is more accurate than any one of them. The result is a small manifest naming
 the member files (relative to itself) and their weights; every front end loads it like a
 single model (`--model models/NAME.ensemble.json`, or EMOTION_MODEL), at the summed cost of
-its members. It is also the teacher `python -m emotion.train --teacher` distils into one net.
+its members. It is also the teacher `python -m emotion train --teacher` distils into one net.
 
 `--weights auto` picks the weights on PublicTest only (a 0.1 grid over the simplex);
 PrivateTest is scored once, on the finished manifest.
 
-With trained nets (NAME.pt from python -m emotion.train) and `--out NAME.tflite`, the members
+With trained nets (NAME.pt from python -m emotion train) and `--out NAME.tflite`, the members
 are merged into one TFLite graph instead: `--views plain,mirror` says what each member looks at
 (the face, its mirror image, or both), the calibration temperature is fitted on PublicTest, and
 the file ships like any single model (this is how models/default.tflite is made; one member
 with `--views both` is one trained net exported with its mirror-image averaging built in):
 
-    python -m emotion.ensemble m1.pt m2.pt --views plain,mirror --out models/default.tflite --data FER2013
+    python -m emotion ensemble m1.pt m2.pt --views plain,mirror --out models/default.tflite --data FER2013
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import command
-from .training.ensembles import build_ensemble
+from ..errors import command
+from ..training.ensembles import build_ensemble
 
 
 @command
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m emotion.ensemble", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m emotion ensemble", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("members", nargs="+", help="trained model files (.tflite, .keras, or .json with its weights)")
     p.add_argument("--out", required=True, type=Path, help="the manifest to write, NAME.ensemble.json")
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         except ValueError:
             p.error(f"--weights: not 'auto' or a comma-separated list of numbers: {args.weights!r}")
     if args.out.suffix == ".tflite":
-        from .training.ensembles import build_merged
+        from ..training.ensembles import build_merged
 
         if not args.data:
             p.error("merging trained nets into a .tflite needs --data (the temperature is fitted on PublicTest)")

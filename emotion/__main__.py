@@ -1,0 +1,5 @@
+"""python -m emotion COMMAND: the `emotion` command without installing the package (emotion/cli.py)."""
+
+from .cli import main
+
+raise SystemExit(main())
