@@ -13,25 +13,12 @@ from emotion.inference.analyzer import MIN_FACE_FOR_ACTIONS
 from emotion.io.files import partial_path, publish
 from emotion.labels import (BLENDSHAPE_COLUMNS, EMOTIONS, EVENT_KINDS, EVENTS_CSV_COLUMNS, GAZE_NAMES, MEASURE_NAMES, MOTION_NAMES, NO_FACE,
                             POSE_NAMES, RELATIVE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
-from emotion.temporal.asymmetry import asymmetry
-from emotion.temporal.events import LATERAL
+from emotion.temporal.baseline import AsymmetryTally, relative_to
 from emotion.temporal.people import TRANSIENT_RULE, People
 
 TURNED_DEG = 30.0  # head pose beyond this (yaw or pitch) is reported as a quality flag
 POSE_INDEX = [MEASURE_NAMES.index(n) for n in POSE_NAMES]
 GAZE_INDEX = [MEASURE_NAMES.index(n) for n in GAZE_NAMES]
-
-
-def _asymmetry_summary(tally: dict | None, frames: int) -> dict | None:
-    """How asymmetric a face's movements were: among its frames with an active action, the mean
-    |asymmetry| and the shares led by one side (|asymmetry| >= LATERAL)."""
-    if not tally:
-        return None
-    active = tally["active"]
-    return {"frames_with_active_action": active, "share_of_frames_with_active_action": round(active / max(frames, 1), 4),
-            "mean_abs_asymmetry": round(tally["sum"] / active, 4) if active else None,
-            "share_left_led": round(tally["left"] / active, 4) if active else None,
-            "share_right_led": round(tally["right"] / active, 4) if active else None}
 
 
 @dataclass(frozen=True)
@@ -107,7 +94,7 @@ class TimelineWriter:
         (`people`, known only once the video is seen). Returns per face the asymmetry tallies the
         summary reports; `publish` then puts the file in place."""
         self._fh.close()
-        tallies: dict[int, dict] = {}
+        tallies: dict[int, AsymmetryTally] = {}
         with self.draft.open(newline="") as src, self.tmp.open("w", newline="") as dst:
             reader, writer = csv.DictReader(src), csv.DictWriter(dst, TIMELINE_COLUMNS)
             writer.writeheader()
@@ -118,20 +105,11 @@ class TimelineWriter:
                     row["transient"] = int(int(row["face_id"]) in people.transient)
                 base = (baselines or {}).get(int(row["face_id"])) if row["face_id"] else None
                 if base is not None:
-                    medians = dict(zip(MEASURE_NAMES, base))
-                    relative = {}
-                    for name in RELATIVE_NAMES:
-                        if row[name] and np.isfinite(medians[name]):
-                            relative[name] = float(row[name]) - medians[name]
-                            row[name] = f"{relative[name]:.4f}"
-                    index = asymmetry(relative)
+                    relative = relative_to({n: float(row[n]) if row[n] else None for n in RELATIVE_NAMES},
+                                           dict(zip(MEASURE_NAMES, base)))
+                    row.update({n: f"{v:.4f}" for n, v in relative.items()})
+                    index = tallies.setdefault(int(row["face_id"]), AsymmetryTally()).add(relative)
                     row["asymmetry"] = "" if index is None else f"{index:.3f}"
-                    tally = tallies.setdefault(int(row["face_id"]), {"active": 0, "sum": 0.0, "left": 0, "right": 0})
-                    if index is not None:
-                        tally["active"] += 1
-                        tally["sum"] += abs(index)
-                        tally["left"] += index >= LATERAL
-                        tally["right"] += index <= -LATERAL
                 writer.writerow(row)
         self.draft.unlink()
         return tallies
@@ -197,7 +175,7 @@ class SummaryBuilder:
 
     def build(self, video: str, info, frames_total: int, stride: int, seconds: float,
               baselines: dict | None = None, events: list | None = None, baseline_sources: dict | None = None,
-              actions: bool = True, run: dict | None = None, asymmetries: dict[int, dict] | None = None,
+              actions: bool = True, run: dict | None = None, asymmetries: dict[int, AsymmetryTally] | None = None,
               people: People | None = None) -> dict:
         faces = {}
         events = events or []
@@ -209,7 +187,8 @@ class SummaryBuilder:
             own = [e for e in events if e.face_id == face_id]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_raw = s["measure_sum"] / s["measure_n"]
-            relative = mean_raw - base if base is not None else np.full(len(MEASURE_NAMES), np.nan)
+            relative = relative_to(dict(zip(MEASURE_NAMES, map(float, mean_raw))), dict(zip(MEASURE_NAMES, map(float, base)))) \
+                if base is not None else {}
             faces[str(face_id)] = {
                 "person_id": None if people is None else people.person_of.get(face_id),
                 "first_s": round(s["first_s"], 3), "last_s": round(s["last_s"], 3), "frames_analysed": s["frames"],
@@ -227,10 +206,11 @@ class SummaryBuilder:
                 "share_of_frames_head_turned": round(s["turned"] / s["measured"], 4) if s["measured"] else None,
                 # Mean of each action (and of each side) over the face's frames, relative to its
                 # baseline (the CSV's columns).
-                "mean_actions_relative": {n: (round(float(v), 5) if np.isfinite(v) else None)
-                                          for n, v in zip(MEASURE_NAMES, relative) if n in RELATIVE_NAMES},
+                "mean_actions_relative": {n: round(relative[n], 5) if n in relative else None
+                                          for n in MEASURE_NAMES if n in RELATIVE_NAMES},
                 "share_of_frames_looking_at_camera": round(s["looking"] / s["gazed"], 4) if s["gazed"] else None,
-                "asymmetry": _asymmetry_summary((asymmetries or {}).get(face_id), s["frames"]) if actions else None,
+                "asymmetry": (asymmetries[face_id].summary(s["frames"]) if face_id in (asymmetries or {}) else None)
+                if actions else None,
             }
         return {
             "video": video, "duration_s": round(info.duration_s, 3), "width": info.width, "height": info.height,

@@ -25,8 +25,9 @@ from .inference.analyzer import EmotionAnalyzer
 from .inference.frames import FrameStream
 from .io.image import load_image
 from .inference.actions import looking_at_camera
-from .labels import ACTION_NAMES, MEASURE_NAMES, RELATIVE_NAMES
+from .labels import ACTION_NAMES, MEASURE_NAMES
 from .temporal.asymmetry import asymmetry
+from .temporal.baseline import relative_to
 from .temporal.dynamics import with_smoothed_probabilities
 from .temporal.events import Baseline, Event, detect_events
 from .temporal.people import LivePeople
@@ -97,11 +98,11 @@ class LiveSession:
             self._calibration[face_id] = (dynamics.baseline(face_id), dynamics.measure_baseline(face_id)[0])
         baseline, medians = self._calibration[face_id]
         self._collect_events(face_id, baseline, now, self._people.person_id(face_id))
-        values, medians = dict(zip(MEASURE_NAMES, tracked.measures)), dict(zip(MEASURE_NAMES, medians))
-        relative = {n: float(values[n] - medians[n]) for n in RELATIVE_NAMES}
+        values = dict(zip(MEASURE_NAMES, map(float, tracked.measures)))
+        relative = relative_to(values, dict(zip(MEASURE_NAMES, medians)))
         index = asymmetry(relative)
         looking = looking_at_camera(values["gaze_yaw"], values["gaze_pitch"])
-        return {**{n: relative[n] for n in ACTION_NAMES}, "asymmetry": math.nan if index is None else index,
+        return {**{n: relative.get(n, math.nan) for n in ACTION_NAMES}, "asymmetry": math.nan if index is None else index,
                 "gaze_yaw": float(values["gaze_yaw"]), "gaze_pitch": float(values["gaze_pitch"]),
                 "looking_at_camera": math.nan if looking is None else float(looking)}
 
