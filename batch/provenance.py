@@ -9,7 +9,6 @@ import importlib.metadata
 import platform
 import subprocess
 from functools import lru_cache
-from pathlib import Path
 
 from emotion.io.model_files import PROJECT_ROOT
 
@@ -51,9 +50,9 @@ def file_digest(path: str) -> str:
 
 
 def run_info(analyzer, command: str, stride: int, detect_every: int = 1, frames_interpolated: int = 0) -> dict:
-    model = str(analyzer.classifier.name)
-    return {"command": command, "model": model,
-            "model_sha256": file_digest(model) if Path(model).is_file() else None,
+    path = analyzer.classifier.path
+    return {"command": command, "model": str(analyzer.classifier.name),
+            "model_sha256": file_digest(path) if path is not None and path.is_file() else None,
             "detector": getattr(analyzer.detector, "name", type(analyzer.detector).__name__), "min_face": analyzer.min_face,
             "facial_actions": analyzer.measures_actions, "stride": stride,
             # Whole-frame detection on every this-many analysed frames; how many frames took their

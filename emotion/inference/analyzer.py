@@ -88,8 +88,7 @@ class EmotionAnalyzer:
             twin = self._copy()
             if self.detector_name:
                 twin.detector = create_detector(self.detector_name, min_face=self.min_face, threads=1)
-            if Path(str(self.classifier.name)).exists():
-                twin.classifier = EmotionClassifier.from_path(self.classifier.name, threads=1, flip_tta=self.classifier.flip_tta)
+            twin.classifier = self.classifier.reopened(threads=1)
             if self.mesh_model is not None:
                 twin.mesh_model = create_mesh_model(self.landmarker, threads=1)
             self._lanes.twin = twin

@@ -13,11 +13,8 @@ import cv2
 import numpy as np
 
 from ..errors import ImageInputError, ModelFileError
-from ..io.model_files import is_ensemble, load_model, read_ensemble
 from ..labels import FACE_SIZE, NUM_CLASSES
-from .runtime import tflite_interpreter
-
-MIRROR_INPUT = "gray48_mirror_tta"
+from .runners import EnsembleRunner, KerasRunner, TFLiteRunner, open_runner
 
 
 def to_face_batch(faces) -> np.ndarray:
@@ -40,91 +37,14 @@ def to_face_batch(faces) -> np.ndarray:
     return out
 
 
-class KerasRunner:
-    """Runs a Keras model (any backend)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.input_shape = tuple(model.input_shape[1:])
-        self.output_shape = tuple(model.output_shape[1:])
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.predict_on_batch(x), np.float32)
-
-
-class TFLiteRunner:
-    """Runs an exported `.tflite` model. Batches are padded up to a few fixed sizes so that each
-    size's interpreter is allocated once and reused."""
-
-    BUCKETS = (1, 2, 8, 32, 64, 128)
-
-    def __init__(self, path: str | Path, threads: int | None = None):
-        self.path, self.threads = Path(path), threads
-        probe = tflite_interpreter(self.path, threads)
-        self.input_shape = tuple(int(v) for v in probe.get_input_details()[0]["shape"][1:])
-        # A graph exported with its own mirror-image averaging names its input so (see
-        # emotion.training.convert.MIRROR_INPUT); the classifier then does not add it again.
-        self.mirrors_itself = MIRROR_INPUT in probe.get_input_details()[0]["name"]
-        self.output_shape = tuple(int(v) for v in probe.get_output_details()[0]["shape"][1:])
-        self._by_size = {int(probe.get_input_details()[0]["shape"][0]): probe}
-
-    def _interpreter(self, n: int):
-        if n not in self._by_size:
-            interpreter = tflite_interpreter(self.path, self.threads)
-            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [n, *self.input_shape])
-            interpreter.allocate_tensors()
-            self._by_size[n] = interpreter
-        return self._by_size[n]
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        outputs = []
-        for start in range(0, len(x), self.BUCKETS[-1]):
-            part = x[start : start + self.BUCKETS[-1]]
-            size = next(b for b in self.BUCKETS if b >= len(part))
-            if size > len(part):
-                part = np.concatenate([part, np.zeros((size - len(part), *part.shape[1:]), part.dtype)])
-            it = self._interpreter(size)
-            it.set_tensor(it.get_input_details()[0]["index"], np.ascontiguousarray(part, np.float32))
-            it.invoke()
-            outputs.append(it.get_tensor(it.get_output_details()[0]["index"])[: min(len(x) - start, self.BUCKETS[-1])].copy())
-        return np.concatenate(outputs)
-
-
-class EnsembleRunner:
-    """Several runners on the same batch, their probabilities mixed by fixed weights."""
-
-    def __init__(self, runners: list, weights: list[float]):
-        self.runners, self.weights = runners, weights
-        self.input_shape, self.output_shape = runners[0].input_shape, runners[0].output_shape
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return sum(w * runner(x) for runner, w in zip(self.runners, self.weights))
-
-
-def make_runner(path: str | Path, weights: str | Path | None = None, threads: int | None = None):
-    """A `.tflite` file runs on LiteRT; an `.ensemble.json` manifest runs its members (each
-    by this rule); `.keras` and `.json` (+ weights) load through Keras."""
-    path = Path(path)
-    if is_ensemble(path):
-        manifest, members = read_ensemble(path)
-        used = [(m, w) for m, w in zip(members, manifest.weights) if w > 0]  # a zero weight is never loaded
-        return EnsembleRunner([make_runner(m, threads=threads) for m, _ in used], [w for _, w in used])
-    if path.suffix == ".tflite":
-        if not path.exists():
-            raise ModelFileError(f"{path}: model file not found")
-        try:
-            return TFLiteRunner(path, threads)
-        except (ValueError, RuntimeError) as exc:
-            raise ModelFileError(f"{path}: not a loadable TFLite model ({exc})") from exc
-    return KerasRunner(load_model(path, weights))
-
-
 class EmotionClassifier:
-    """Wraps a model runner (Keras or TFLite); optionally averages each face with its mirror
-    image (flip TTA). Thread-safe: the Gradio app calls it from several worker threads at once.
-    """
+    """Wraps a model runner (`runners`: TFLite, ensemble or Keras); optionally averages each face
+    with its mirror image (flip TTA) unless the graph does it itself. Thread-safe: the Gradio app
+    calls it from several worker threads at once. `path`: the file it came from (None for a
+    model object), which video lanes reopen with interpreters of their own."""
 
-    def __init__(self, model, flip_tta: bool = True, batch_size: int = 64, name: str = "model"):
+    def __init__(self, model, flip_tta: bool = True, batch_size: int = 64, name: str = "model",
+                 path: Path | None = None, weights: Path | None = None):
         runner = model if isinstance(model, (KerasRunner, TFLiteRunner, EnsembleRunner)) else KerasRunner(model)
         if runner.input_shape != (FACE_SIZE, FACE_SIZE, 1) or runner.output_shape != (NUM_CLASSES,):
             raise ModelFileError(f"{name}: expected a (48, 48, 1) -> (7,) emotion model, got {runner.input_shape} -> {runner.output_shape}")
@@ -132,12 +52,21 @@ class EmotionClassifier:
         self.flip_tta = flip_tta
         self.batch_size = batch_size
         self.name = name
+        self.path, self.weights = path, weights
         self._lock = threading.Lock()
 
     @classmethod
     def from_path(cls, path: str | Path, weights: str | Path | None = None, threads: int | None = None,
                   **kwargs) -> "EmotionClassifier":
-        return cls(make_runner(path, weights, threads), name=str(path), **kwargs)
+        return cls(open_runner(path, weights, threads), name=str(path), path=Path(path), weights=weights, **kwargs)
+
+    def reopened(self, threads: int | None = None) -> "EmotionClassifier":
+        """The same model from its file, with runners of its own (a video lane's twin); itself
+        when it did not come from a file."""
+        if self.path is None:
+            return self
+        return EmotionClassifier.from_path(self.path, self.weights, threads, flip_tta=self.flip_tta,
+                                           batch_size=self.batch_size)
 
     def predict(self, faces) -> np.ndarray:
         """Probabilities (n, 7) in FER2013 order for n faces (see `to_face_batch` for inputs)."""
@@ -146,7 +75,7 @@ class EmotionClassifier:
             return np.zeros((0, NUM_CLASSES), np.float32)
         x = x.astype(np.float32, copy=False)
         chunks = []
-        mirror = self.flip_tta and not getattr(self.runner, "mirrors_itself", False)
+        mirror = self.flip_tta and not self.runner.mirrors_itself
         with self._lock:
             for start in range(0, len(x), self.batch_size):
                 part = x[start : start + self.batch_size]

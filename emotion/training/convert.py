@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..inference.classifier import MIRROR_INPUT
+from ..inference.runners import MIRROR_INPUT
 from . import nets
 from .save import export_tflite
 
