@@ -37,7 +37,6 @@ import numpy as np
 from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from emotion.inference.classifier import EmotionClassifier, to_face_batch  # noqa: E402
 from emotion.errors import DatasetError  # noqa: E402

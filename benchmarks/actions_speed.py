@@ -27,7 +27,6 @@ import numpy as np
 from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def letterbox(rgb: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:

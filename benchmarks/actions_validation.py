@@ -28,7 +28,6 @@ Writes benchmarks/results/actions_validation.{md,json}.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import cv2
@@ -37,7 +36,6 @@ import numpy as np
 from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from emotion.inference.actions import BLENDSHAPE_SOURCED, measure  # noqa: E402
 from emotion.inference.mesh_models import DEFAULT_LANDMARKER, create_mesh_model  # noqa: E402

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,6 @@ import numpy as np
 from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from emotion.labels import EMOTIONS  # noqa: E402
 from emotion.training.calibration import apply_temperature  # noqa: E402

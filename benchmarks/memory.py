@@ -26,7 +26,6 @@ import numpy as np
 from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def make_clip(path: Path, seconds: int, fps: int) -> Path:

@@ -13,14 +13,11 @@ person showed (a model that reads neutral faces as sad or angry fills it with fa
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results_io import write_results  # noqa: E402
 
 from emotion.labels import EMOTIONS  # noqa: E402

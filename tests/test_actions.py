@@ -15,7 +15,6 @@ from emotion.labels import EVENTS_CSV_COLUMNS, TIMELINE_COLUMNS
 from emotion import EmotionAnalyzer
 from emotion.inference.warps import apply_action
 from emotion.labels import ACTION_NAMES, BLENDSHAPE_COLUMNS, COLUMNS_FROM_BLENDSHAPES, MEASURE_NAMES
-from emotion.temporal.events import Baseline, detect_events
 from emotion.io.video import ffmpeg_exe
 
 FPS = 25
@@ -116,19 +115,6 @@ def test_no_actions_leaves_the_action_columns_empty(portrait, tmp_path):
     result = process_video(tmp_path / "plain.mp4", tmp_path / "with", progress=False, write_video=False, actions=True)
     rows = read_csv(result.outputs.timeline)
     assert all(0 <= float(r[c]) <= 1 for r in rows for c in BLENDSHAPE_COLUMNS)
-
-
-def test_event_detector_on_a_known_signal():
-    names = ("au12_lip_corner_pull", "motion_mouth")
-    times = np.arange(100) / 25
-    signals = np.zeros((100, 2))
-    signals[:, 0] = np.random.default_rng(0).normal(0, 0.002, 100)  # landmark jitter
-    signals[50:55, 0] += 0.1  # a 0.2 s lip-corner pull
-    signals[80:100, 0] += 0.1  # a 0.8 s one: a movement, not a micro event
-    events = detect_events(3, times, signals, Baseline.of(signals, names), names)
-    assert [(e.kind, e.onset_s, e.offset_s, e.regions) for e in events] == [
-        ("micro", 2.0, 2.16, "mouth"), ("movement", 3.2, 3.96, "mouth")]
-    assert events[0].emotion == "happy" and events[0].face_id == 3
 
 
 def test_live_session_calibrates_then_reports_actions_and_events(portrait):

@@ -1,11 +1,7 @@
-"""The live-source helper and the visualisation command."""
-
-import subprocess
-import sys
+"""emotion.compat: the seed's API (VideoCamera over frames or a file, FacialExpressionModel)."""
 
 import numpy as np
 
-from helpers import ROOT
 from emotion import VideoCamera
 
 
@@ -34,25 +30,3 @@ def test_video_camera_reads_a_real_video_file_and_serves_jpeg(astronaut, tmp_pat
         jpeg = camera.get_frame()
         assert jpeg[:2] == b"\xff\xd8"
         assert camera.last_faces[0].emotion == "happy"
-
-
-def test_visualize_command_writes_a_chart(astronaut, tmp_path):
-    import cv2
-
-    image = tmp_path / "astronaut.jpg"
-    cv2.imwrite(str(image), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
-    out = tmp_path / "chart.png"
-    proc = subprocess.run([sys.executable, "-m", "emotion.commands.visualize", str(image), "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "face #1" in proc.stdout and "happy" in proc.stdout
-    chart = cv2.imread(str(out))
-    assert chart is not None and chart.shape[1] > chart.shape[0]  # image beside the bars
-
-
-def test_visualize_names_a_bad_file(tmp_path):
-    bad = tmp_path / "x.png"
-    bad.write_text("nope")
-    proc = subprocess.run([sys.executable, "-m", "emotion.commands.visualize", str(bad)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 2 and "x.png: not a readable image" in proc.stderr

@@ -1,6 +1,6 @@
 """Would tracking the skin by optical flow measure what the face mesh misses?
 
-    python benchmarks/skin_flow_probe.py [--media ../shared/media]
+    python -m benchmarks.probes.skin_flow [--media ../shared/media]
 
 The dose-response (benchmarks/results/actions_validation.md) fails for brows, cheeks, nose wings
 and lip-corner depress: the 468-point mesh barely follows them when they move alone. The classic
@@ -24,18 +24,15 @@ benchmarks/results/skin_flow_probe.{md,json}.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[2]
 
-from results_io import write_results  # noqa: E402
+from benchmarks.results_io import write_results  # noqa: E402
 
 # The actions whose dose-response fails with the mesh.
 PROBED = ("au1_inner_brow_raise", "au2_outer_brow_raise", "au4_brow_lower", "au6_cheek_raise",
@@ -172,7 +169,7 @@ def main() -> int:
     clips = {clip: clip_rows(analyzer, args.media / clip) for clip in ("single_face.mp4", "WolfgangLanger_Pexels.mp4")}
 
     lines = ["# Facial action measurements: would optical flow from a reference frame do better than the mesh?", "",
-             "Command: `python benchmarks/skin_flow_probe.py`. The skin at each action's landmarks tracked by dense optical "
+             "Command: `python -m benchmarks.probes.skin_flow`. The skin at each action's landmarks tracked by dense optical "
              "flow (DIS) between 192x192 aligned face crops, from a reference frame of the same face; displacement along the "
              "action's direction, inter-ocular distances. A probe, not a shipped measure.", "",
              "## Warped stills (reference: the unwarped face; pass rule and columns as in actions_validation.md)", ""]

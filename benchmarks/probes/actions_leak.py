@@ -1,7 +1,7 @@
 """Where the dose-response leak comes from: an action warped on one half of a real face moves the
 measures of the other half (benchmarks/results/actions_validation.md, column "other half").
 
-    python benchmarks/actions_leak.py
+    python -m benchmarks.probes.actions_leak
 
 For each warp at full intensity on both sides of scikit-image's astronaut, three analyses of the
 same warped images, so that each suspect can be ruled in or out:
@@ -16,17 +16,14 @@ benchmarks/results/actions_leak.{md,json}.
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[2]
 
-from results_io import write_results  # noqa: E402
+from benchmarks.results_io import write_results  # noqa: E402
 
 
 @contextmanager
@@ -76,7 +73,7 @@ def main() -> int:
             rows[action][name] = {"other_half": round(float(abs(change[INDEX[worst]])), 4), "worst": worst,
                                   "own": round(float(change[INDEX[action]]), 4), "pitch": round(float(change[INDEX["pitch"]]), 2)}
     lines = ["# Facial action measurements: where the other-half leak comes from", "",
-             "Command: `python benchmarks/actions_leak.py`. Each action warped at intensity 1 on both sides of the "
+             "Command: `python -m benchmarks.probes.actions_leak`. Each action warped at intensity 1 on both sides of the "
              "astronaut (emotion/inference/warps.py); changes in inter-ocular distances (pitch in degrees). "
              "other half: the largest change of a measure of the other half of the face (which one in brackets); "
              "own: the matching measure's change.", "",
