@@ -87,7 +87,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     # The bar counts frames as they come out of the analysis (and into the outputs), not as read.
     bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
     try:
-        pipeline, analysed = analyze_frames(analyzer, read_frames(source, problems=problems), stride, detect_every)
+        analysed = analyze_frames(analyzer, read_frames(source, problems=problems), stride, detect_every)
         for frame, faces, gray in analysed:
             frames_seen, last_time = frames_seen + 1, frame.time_s
             if faces is not None:
@@ -116,7 +116,7 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
         asymmetries = timeline.finish(baselines, people)
         data = summary.build(source.name, info, frames_seen, stride, seconds, baselines, events, origins,
                              analyzer.measures_actions, run_info(analyzer, command or f"process_video({source.name!r})", stride, detect_every,
-                                                                             pipeline.frames_interpolated),
+                                                                             analysed.frames_interpolated),
                              asymmetries, people)
         data["input"] = completeness(info, frames_seen, last_time, problems)
         # The apexes' pictures need one more decoding pass (ffmpeg's work, in its own process): it

@@ -154,13 +154,27 @@ class FramePipeline:
         return item.frame, item.second.result(), item.gray
 
 
-def analyze_frames(analyzer: EmotionAnalyzer, frames: Iterable[Frame], stride: int = 1, detect_every: int = DETECT_EVERY,
-                   ) -> tuple[FramePipeline, Iterator[tuple[Frame, list[FaceResult] | None, np.ndarray | None]]]:
-    """A recorded video's frames -> (frame, its faces or None when `stride` skips it, its gray
-    image or None), in order, two lanes working ahead. Returns the pipeline too: it counts the
-    frames whose faces were interpolated (`frames_interpolated`), for the run's provenance."""
-    pipeline = FramePipeline(analyzer, stride, detect_every=detect_every)
-    return pipeline, pipeline.run(frames)
+class AnalysedFrames:
+    """What `analyze_frames` returns: iterate it for (frame, its faces or None when the stride
+    skips it, its gray image or None), in order; afterwards `frames_interpolated` says how many
+    analysed frames took their faces from the detected frames on either side."""
+
+    def __init__(self, pipeline: FramePipeline, frames: Iterable[Frame]):
+        self._pipeline, self._frames = pipeline, frames
+
+    def __iter__(self) -> Iterator[tuple[Frame, list[FaceResult] | None, np.ndarray | None]]:
+        return self._pipeline.run(self._frames)
+
+    @property
+    def frames_interpolated(self) -> int:
+        return self._pipeline.frames_interpolated
+
+
+def analyze_frames(analyzer: EmotionAnalyzer, frames: Iterable[Frame], stride: int = 1,
+                   detect_every: int = DETECT_EVERY) -> AnalysedFrames:
+    """A recorded video's frames (emotion.io.video.read_frames) analysed in order, two lanes
+    working a few frames ahead; see AnalysedFrames."""
+    return AnalysedFrames(FramePipeline(analyzer, stride, detect_every=detect_every), frames)
 
 
 class FrameStream:
