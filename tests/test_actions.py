@@ -64,6 +64,7 @@ def test_measurements_ignore_scale_and_head_tilt(portrait, analyzer):
     assert "actions" in face.as_dict() and len(face.landmarks) == 478  # the mesh and both irises
 
 
+@pytest.mark.slow
 def test_one_brief_smile_is_one_mouth_event_at_the_right_time(portrait, tmp_path):
     image, face = portrait
     smile = apply_action(image, face.landmarks, "au12_lip_corner_pull", 1.0)  # the validated warp (emotion/inference/warps.py)
@@ -82,6 +83,7 @@ def test_one_brief_smile_is_one_mouth_event_at_the_right_time(portrait, tmp_path
     assert read_csv(process_video(tmp_path / "still.mp4", tmp_path / "out", progress=False).outputs.events) == []
 
 
+@pytest.mark.slow
 def test_timeline_columns_are_relative_to_the_face_baseline(portrait, tmp_path):
     image, _ = portrait
     frames = [np.roll(image, 3 * (i % 5), axis=1) for i in range(20)]  # a face drifting a little
@@ -101,6 +103,7 @@ def test_timeline_columns_are_relative_to_the_face_baseline(portrait, tmp_path):
         assert fh.readline().strip().split(",") == list(EVENTS_CSV_COLUMNS)
 
 
+@pytest.mark.slow
 def test_no_actions_leaves_the_action_columns_empty(portrait, tmp_path):
     image, _ = portrait
     write_clip(tmp_path / "plain.mp4", [image] * 5)
@@ -117,6 +120,7 @@ def test_no_actions_leaves_the_action_columns_empty(portrait, tmp_path):
     assert all(0 <= float(r[c]) <= 1 for r in rows for c in BLENDSHAPE_COLUMNS)
 
 
+@pytest.mark.slow
 def test_live_session_calibrates_then_reports_actions_and_events(portrait):
     from emotion.live import CALIBRATION_S, LiveSession
 

@@ -16,6 +16,8 @@ from app_server import running_app
 from emotion.io.video import probe
 from videos import make_video
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 
 @pytest.fixture(scope="module")
 def app():

@@ -19,6 +19,8 @@ from videos import make_video
 from batch import process_video
 from emotion.labels import TIMELINE_COLUMNS
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 
 def read_csv(path):
     with open(path, newline="") as fh:

@@ -16,8 +16,8 @@ from videos import make_video
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed (apt-get install -y chromium)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed (apt-get install -y chromium)")]
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,8 @@ from emotion.training.data import load_fer2013
 from emotion.training.votes import NO_MAJORITY, CrowdVotes, read_votes, votes_for
 from helpers import ROOT, SHARED
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 VOTES = SHARED / "datasets" / "ferplus-votes.csv"
 PER_SPLIT = {"Training": 210, "PublicTest": 70, "PrivateTest": 70}
 

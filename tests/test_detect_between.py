@@ -13,6 +13,8 @@ from videos import make_video
 
 from emotion.inference.frames import FramePipeline
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 
 def shifted(image: np.ndarray, dx: int) -> np.ndarray:
     return np.roll(image, dx, axis=1)

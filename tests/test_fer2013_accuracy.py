@@ -12,6 +12,8 @@ from helpers import ROOT
 from emotion.inference.classifier import EmotionClassifier
 from emotion.training.data import load_fer2013
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 MODELS = ROOT / "models"
 CARD = json.loads((MODELS / "default.metrics.json").read_text())
 

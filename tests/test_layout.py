@@ -157,3 +157,17 @@ def test_the_checker_sees_lazy_circles_and_wrong_directions(tmp_path):
     fake = import_graph(module_files(tmp_path))
     assert cycles(fake) == [["emotion.temporal.a", "emotion.temporal.b"]]
     assert forbidden_edges(fake) == ["emotion.temporal.c -> emotion.inference.d (temporal/ must not import inference/)"]
+
+
+FRAME_INTERNALS = {"lane", "detect_whole", "stream_detector", "between", "FramePipeline"}
+
+
+def test_front_ends_use_the_frame_loop_not_the_analyzers_internals():
+    """batch/, the live session and the app go through emotion.inference.frames (analyze_frames,
+    FrameStream); the lanes, the whole-frame detection and the interpolation stay inside it."""
+    files = [*(ROOT / "batch").glob("*.py"), ROOT / "emotion" / "live.py", ROOT / "app.py"]
+    for path in files:
+        tree = ast.parse(path.read_text(), str(path))
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        assert not names & FRAME_INTERNALS, (path.name, sorted(names & FRAME_INTERNALS))

@@ -60,6 +60,7 @@ def gap_run(tmp_path_factory):
     return process_video(clip, out, write_video=False, progress=False), out
 
 
+@pytest.mark.slow
 def test_a_gap_keeps_one_person_and_a_one_frame_face_is_transient(gap_run):
     result, _ = gap_run
     rows = [r for r in read_rows(result.outputs.timeline) if r["face_id"]]
@@ -81,6 +82,7 @@ def test_a_gap_keeps_one_person_and_a_one_frame_face_is_transient(gap_run):
     assert "1 person" in result.outputs.report.read_text()
 
 
+@pytest.mark.slow
 def test_nothing_about_faces_descriptors_is_written(gap_run):
     result, out = gap_run
     names = sorted(p.name for p in out.iterdir())
@@ -89,6 +91,7 @@ def test_nothing_about_faces_descriptors_is_written(gap_run):
     assert "descriptor" not in text and "embedding" not in text
 
 
+@pytest.mark.slow
 def test_two_faces_seen_at_once_stay_two_people(tmp_path):
     """The same face twice in one frame (the strongest temptation to merge) stays two people, and
     each keeps its own number through a gap."""
@@ -146,6 +149,7 @@ def run_batch(*args):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 def test_people_across_a_study_match_two_halves_of_one_clip_and_take_gallery_names(tmp_path):
     frames = [canvas_with([120 + 4 * k]) for k in range(30)]
     inputs, gallery = tmp_path / "in", tmp_path / "gallery"
@@ -162,6 +166,7 @@ def test_people_across_a_study_match_two_halves_of_one_clip_and_take_gallery_nam
     assert sorted(p.name for p in out.iterdir() if p.suffix not in (".csv", ".json", ".html", ".png")) == []
 
 
+@pytest.mark.slow
 def test_gallery_photo_without_a_face_is_a_clear_error(tmp_path):
     (tmp_path / "in").mkdir(), (tmp_path / "gallery").mkdir()
     encode(tmp_path / "in" / "a.mp4", [canvas_with([100])] * 10, 10)
@@ -170,6 +175,7 @@ def test_gallery_photo_without_a_face_is_a_clear_error(tmp_path):
     assert done.returncode != 0 and "nobody.jpg: no face found" in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (MEDIA / "WolfgangLanger_Pexels.mp4").exists(), reason="needs ../shared/media (two different people)")
 def test_people_across_a_study_keep_two_different_faces_apart(tmp_path):
     inputs = tmp_path / "in"
@@ -182,6 +188,7 @@ def test_people_across_a_study_keep_two_different_faces_apart(tmp_path):
     assert len(rows) == 2 and len({r["study_person"] for r in rows}) == 2
 
 
+@pytest.mark.slow
 def test_live_keeps_a_persons_label_through_an_occlusion_and_counts_time_from_the_start():
     """A webcam session whose clock starts at 4500 s (a monotonic clock): the face, 3 s of nothing
     (the tracker gives up after 1 s), the face again, calibrating for 2 s, then its brows raised

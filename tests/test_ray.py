@@ -15,6 +15,8 @@ import pytest
 from helpers import ROOT
 from videos import make_video
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")
 
 

@@ -16,6 +16,8 @@ from emotion.labels import COLUMNS_FROM_BLENDSHAPES, GAZE_NAMES, MEASURE_NAMES, 
 from emotion.temporal.asymmetry import asymmetry
 from emotion.validation import dose_response, gaze_response, jitter, measures_of, mirror_report, mirrored
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 # The rows that pass on both test faces (benchmarks/results/actions_validation.md has all of
 # them), each checked with its column's source alone, so that "the other side" and "the other
 # half of the face" are in the measure's own units: the brows (AU2, AU4; AU1 both sides at once)

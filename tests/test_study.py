@@ -15,6 +15,8 @@ from emotion.labels import EMOTIONS, EVENT_KINDS
 from helpers import ROOT
 from videos import make_video
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

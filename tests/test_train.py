@@ -18,6 +18,8 @@ from emotion.io.model_files import load_model
 from emotion.training.data import DatasetError, load_fer2013
 from helpers import ROOT, tiny_fer_rows, write_tiny_fer
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 pytest.importorskip("torch", reason="training needs PyTorch (pip install -r requirements-train.txt)")
 
 ARTEFACTS = ["{n}.pt", "{n}.tflite", "{n}.history.csv", "{n}.training_curves.png", "{n}.confusion_matrix.png",

@@ -14,6 +14,8 @@ from emotion.inference.classifier import EmotionClassifier
 from emotion.training.data import load_fer2013
 from helpers import ROOT, write_tiny_fer
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 pytest.importorskip("torch", reason="training needs PyTorch (pip install -r requirements-train.txt)")
 
 

@@ -8,6 +8,8 @@ from skimage import data
 
 from emotion.io.video import VideoWriter, probe, read_frames
 
+pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
+
 
 @pytest.mark.parametrize("size", [(512, 384), (481, 361)], ids=["even (yuv420p pipe)", "odd (rgb24 pipe, padded)"])
 def test_written_frames_come_back_with_their_colours(size, tmp_path):
