@@ -40,7 +40,7 @@ from emotion.config import DEFAULT_LANDMARKER, DETECT_EVERY, LANDMARKERS
 from emotion.inference.frames import MAX_DETECT_EVERY
 from emotion.options import add_analysis_options
 
-from .jobs import Options
+from .jobs import AUTO_CHUNK_AFTER_S, AUTO_CHUNK_S, Options
 from .metadata import read_metadata
 from .runner import default_out_dir, env_threads_for, run
 
@@ -70,6 +70,10 @@ def parse(argv=None):
                    help="with --people: a folder of NAME.jpg photos, one face each, that name the matching people; it "
                         "stays on this machine")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video (CSV, summary and chart only; faster)")
+    p.add_argument("--chunk-seconds", type=float, metavar="S",
+                   help="cut videos longer than S seconds into time chunks analysed in parallel (by --workers, or the "
+                        f"Ray cluster) and stitched into the same outputs; default: none, or with --engine ray "
+                        f"{AUTO_CHUNK_S:.0f} s chunks for videos over {AUTO_CHUNK_AFTER_S / 60:.0f} minutes")
     p.add_argument("--workers", type=int, default=1, help="videos processed in parallel (default 1)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local: this machine's processes (default); ray: one Ray task per video on a Ray cluster "
@@ -106,12 +110,16 @@ def main(argv=None) -> int:
         raise UsageError("--gallery needs --people")
     if args.people and args.no_people:
         raise UsageError("--people needs the per-video people that --no-people turns off")
+    if args.chunk_seconds is not None and args.chunk_seconds < 10:
+        raise UsageError("--chunk-seconds must be at least 10 (each chunk also analyses a few seconds before it)")
+    chunk_seconds = args.chunk_seconds if args.chunk_seconds is not None else AUTO_CHUNK_S if args.engine == "ray" else None
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       detect_every=args.detect_every,
                       min_face=args.min_face,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions,
-                      face_mesh=args.face_mesh, link_people=not args.no_people, study_people=args.people,
+                      face_mesh=args.face_mesh, link_people=not args.no_people, study_people=args.people, chunk_seconds=chunk_seconds,
+                      chunk_after_s=AUTO_CHUNK_AFTER_S if args.chunk_seconds is None else 0.0,
                       gallery=args.gallery, workers=args.workers,
                       engine=args.engine, ray_address=args.ray_address, quiet=args.quiet,
                       command=" ".join(["python -m batch", *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))

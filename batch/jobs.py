@@ -12,6 +12,11 @@ from emotion.config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MIN_FAC
 
 from .outputs import OutputPaths
 
+# With --engine ray and no --chunk-seconds: videos longer than this are cut into chunks of AUTO_CHUNK_S,
+# so one long recording spreads over the cluster (a 90-minute lecture: 18 chunks) while a study of
+# short clips keeps one task per video.
+AUTO_CHUNK_AFTER_S, AUTO_CHUNK_S = 600.0, 300.0
+
 INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
                  "summary", "chart", "report"]
 
@@ -31,6 +36,8 @@ class Options:
     link_people: bool = True  # join one person's tracks by face descriptors (emotion.temporal.people)
     study_people: bool = False  # --people: match people across the run's videos (batch.study_people)
     gallery: Path | None = None  # --gallery: NAME.jpg reference photos naming the study's people
+    chunk_seconds: float | None = None  # --chunk-seconds: long videos analysed in time chunks (batch.chunks)
+    chunk_after_s: float = 0.0  # only videos longer than this are cut (the automatic choice under Ray)
     workers: int = 1
     engine: str = "local"  # local | ray
     ray_address: str | None = None
@@ -57,21 +64,63 @@ def failed_row(video: Path, reason: str, seconds: float | None = None) -> dict:
     return index_row(video, "failed", reason.replace("\n", " "), seconds=seconds)
 
 
-def run_one(video: Path, out_dir: Path, options: Options, progress: bool) -> dict:
-    """Runs in the main process, a worker process or a Ray task; returns an index row and never
-    raises for a bad video (one bad video must never stop the batch)."""
+def analyzer_for(options: Options):
     from emotion.inference.analyzer import EmotionAnalyzer
 
+    return EmotionAnalyzer(options.detector, options.model, min_face=options.min_face,  # models are cached per process
+                           landmarker=options.face_mesh).with_actions(options.actions)
+
+
+def video_chunks(video: Path, out_dir: Path, options: Options):
+    """(its outputs are complete, its chunks, their folder) for a video the run cuts in time."""
+    from emotion.io.video import probe
+
+    from .chunks import chunk_folder, plan
+
+    done = not options.overwrite and OutputPaths.for_video(video, out_dir).complete(options.write_video)
+    return done, ([] if done else plan(probe(video), options.chunk_seconds)), chunk_folder(out_dir, video)
+
+
+def run_chunk(video: Path, out_dir: Path, options: Options, number: int) -> str:
+    """Runs in a worker process or a Ray task: chunk `number` of `video` analysed into its file
+    (skipped when the file is there from an earlier run). Raises on failure: the caller reports
+    the chunk's time range as missing."""
+    from emotion.io.video import probe
+
+    from .chunks import analyse_chunk, chunk_file, chunk_folder, plan
+
+    info = probe(video)
+    chunk = plan(info, options.chunk_seconds)[number]
+    path = chunk_file(chunk_folder(out_dir, video), chunk)
+    if not path.exists():
+        analyse_chunk(video, info, chunk, analyzer_for(options), path, options.stride, options.detect_every)
+    return str(path)
+
+
+def run_one(video: Path, out_dir: Path, options: Options, progress: bool, chunked: bool = False) -> dict:
+    """Runs in the main process, a worker process or a Ray task; returns an index row and never
+    raises for a bad video (one bad video must never stop the batch). `chunked`: the video's
+    analysis is in its chunk files (run_chunk); this is the final pass, which then removes them."""
     from .video import process_video
 
     started = time.perf_counter()
     try:
-        analyzer = EmotionAnalyzer(options.detector, options.model, min_face=options.min_face,  # models are cached per process
-                                   landmarker=options.face_mesh)
-        result = process_video(video, out_dir, analyzer, stride=options.stride, write_video=options.write_video,
+        analysis = None
+        if chunked:
+            import shutil
+
+            from emotion.io.video import probe
+
+            from .chunks import ChunkedAnalysis, chunk_folder, plan
+
+            folder = chunk_folder(out_dir, video)
+            analysis = ChunkedAnalysis.load(folder, plan(probe(video), options.chunk_seconds))
+        result = process_video(video, out_dir, analyzer_for(options), stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions,
                                command=options.command, detect_every=options.detect_every,
-                               link_people=options.link_people)
+                               link_people=options.link_people, chunks=analysis)
+        if analysis is not None and not analysis.missing:
+            shutil.rmtree(folder, ignore_errors=True)
         status = "skipped" if result.skipped else "partial" if result.partial else "ok"
         reason = ("outputs already complete (use --overwrite to redo)" if result.skipped else
                   f"{video.name}: {result.summary['input']['reason']} (outputs cover what could be decoded)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 
 from emotion.io.files import partial_path, publish, remove_partials
 
-from .jobs import INDEX_COLUMNS, Options, run_one
+from .chunks import chunk_file
+from .jobs import INDEX_COLUMNS, Options, failed_row, run_chunk, run_one, video_chunks
 from .metadata import Metadata, match
 from .study import write_run_outputs
 
@@ -105,20 +106,17 @@ def run(inputs: list[Path], options: Options, recursive: bool = False, metadata:
 
     try:
         if options.engine == "ray":
-            from .ray_engine import run_on_ray
+            from .ray_engine import RayExecutor
 
-            jobs = [(v, out_dir_for(v, inputs, options.out_dir)) for v in videos]
-            run_on_ray(jobs, options, record)
+            with RayExecutor(options) as executor:
+                schedule(videos, inputs, options, record, executor, bar)
             remove_partials(options.out_dir)  # of workers that died mid-video
-        elif options.workers <= 1 or len(videos) <= 1:
-            for video in videos:
-                record(run_one(video, out_dir_for(video, inputs, options.out_dir), options, progress=not options.quiet))
+        elif options.workers <= 1 or (len(videos) <= 1 and not options.chunk_seconds):
+            schedule(videos, inputs, options, record, InlineExecutor(), bar, progress=not options.quiet)
         else:
             # Spawned (not forked) workers: TensorFlow is not fork-safe. Each loads the model once.
             with ProcessPoolExecutor(options.workers, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(run_one, v, out_dir_for(v, inputs, options.out_dir), options, False) for v in videos]
-                for future in as_completed(futures):
-                    record(future.result())
+                schedule(videos, inputs, options, record, pool, bar)
     finally:
         bar.close()
     people = None
@@ -129,6 +127,73 @@ def run(inputs: list[Path], options: Options, recursive: bool = False, metadata:
     write_run_outputs(options.out_dir, report.rows, metadata, matched, group_by,
                       lambda v: relative_name(v, inputs).as_posix(), options.command, people)
     return report
+
+
+class InlineExecutor:
+    """Runs each job at once in this process (one worker): the same interface as a process pool."""
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # noqa: BLE001  (handed to the caller like a pool would)
+            future.set_exception(exc)
+        return future
+
+
+def schedule(videos: list[Path], inputs: list[Path], options: Options, record, executor, bar, progress: bool = False) -> None:
+    """Every video as one job, or, for a video cut in time (`options.chunk_seconds`), one job per
+    chunk without a file yet and then its final pass; each finished video goes to `record`. A
+    chunk that fails is reported and its time range left out (the video is then `partial`)."""
+    pending: dict[Future, tuple] = {}
+    chunks_left: dict[Path, int] = {}
+
+    def out(video: Path) -> Path:
+        return out_dir_for(video, inputs, options.out_dir)
+
+    def final(video: Path, chunked: bool) -> None:
+        pending[executor.submit(run_one, video, out(video), options, progress, chunked)] = ("video", video, None)
+
+    for video in videos:
+        chunks, folder = cut_in_time(video, out(video), options)
+        todo = [c for c in chunks if not chunk_file(folder, c).exists()]
+        if not chunks or not todo:
+            final(video, bool(chunks))
+            continue
+        chunks_left[video] = len(todo)
+        for chunk in todo:
+            pending[executor.submit(run_chunk, video, out(video), options, chunk.number)] = ("chunk", video, chunk)
+    while pending:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for future in done:
+            kind, video, chunk = pending.pop(future)
+            if kind == "chunk":
+                try:
+                    future.result()
+                except Exception as exc:  # noqa: BLE001  (a worker that died, or a decoding error)
+                    bar.write(f"{video.name}: the chunk {chunk.label} failed ({exc.__class__.__name__}: {exc}); "
+                              "it is left out and the video reported partial (rerun to redo it)")
+                chunks_left[video] -= 1
+                if chunks_left[video] == 0:
+                    final(video, True)
+                continue
+            try:
+                record(future.result())
+            except Exception as exc:  # noqa: BLE001  (its worker died more often than it is retried)
+                record(failed_row(video, f"{video.name}: its worker died ({exc.__class__.__name__})"))
+
+
+def cut_in_time(video: Path, out_dir: Path, options: Options) -> tuple[list, Path]:
+    """The chunks a video is analysed in (none: whole) and their folder. Only videos longer than
+    one chunk are cut; a video whose outputs are complete is not cut again (it will be skipped)."""
+    if not options.chunk_seconds:
+        return [], out_dir
+    try:
+        done, chunks, folder = video_chunks(video, out_dir, options)
+    except Exception:  # noqa: BLE001  (not a readable video: its whole job reports why)
+        return [], out_dir
+    long_enough = chunks and chunks[-1].end_s > options.chunk_after_s
+    return ([] if done or len(chunks) < 2 or not long_enough else chunks), folder
 
 
 def env_threads_for(workers: int) -> None:

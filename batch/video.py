@@ -30,6 +30,7 @@ from emotion.temporal.events import Event
 from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream
 
+from .chunks import ChunkedAnalysis
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
@@ -52,7 +53,8 @@ class VideoResult:
 def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyzer | None = None, stride: int = 1,
                   write_video: bool = True, overwrite: bool = False, progress: bool = True,
                   detector: str = DEFAULT_DETECTOR, model: str | Path | None = None, actions: bool = True,
-                  command: str | None = None, detect_every: int = DETECT_EVERY, link_people: bool = True) -> VideoResult:
+                  command: str | None = None, detect_every: int = DETECT_EVERY, link_people: bool = True,
+                  chunks: ChunkedAnalysis | None = None) -> VideoResult:
     """Analyse every `stride`-th frame of `path`; write NAME.annotated.mp4 (unless
     `write_video=False`), NAME.timeline.csv, NAME.events.csv, NAME.summary.json and
     NAME.timeline.png to `out_dir`. Outputs that are already complete are kept and the video is
@@ -63,6 +65,8 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     take their neighbours' faces where those agree (1: detect on every frame; see `emotion.inference.frames`).
     `link_people`: join the tracks of one person into a `person_id` by face descriptors (tracks
     too short to be a person are marked transient either way; see emotion.temporal.people).
+    `chunks`: the video's analysis already done in time chunks (batch.chunks); the frames are then
+    decoded for the outputs only, and chunks without a file make the input `partial`.
     Raises `emotion.VideoError` (naming the file) for input that is not a usable video."""
     source, out_dir = Path(path), Path(out_dir)
     if stride < 1:
@@ -87,11 +91,15 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     # The bar counts frames as they come out of the analysis (and into the outputs), not as read.
     bar = tqdm(total=info.frame_count, desc=source.name[:40], unit="frame", disable=not progress, leave=False)
     try:
-        analysed = analyze_frames(analyzer, read_frames(source, problems=problems), stride, detect_every)
-        for frame, faces, gray in analysed:
+        if chunks is None:
+            analysed = analyze_frames(analyzer, read_frames(source, problems=problems), stride, detect_every)
+            steps = ((frame, faces, gray, None) for frame, faces, gray in analysed)
+        else:
+            analysed, steps = chunks, chunks.replay(read_frames(source, problems=problems))
+        for frame, faces, gray, motion in steps:
             frames_seen, last_time = frames_seen + 1, frame.time_s
             if faces is not None:
-                tracked = stream.step(frame.time_s, faces, gray)
+                tracked = stream.step(frame.time_s, faces, gray, motion)
                 analysed_times.append(frame.time_s)
                 analysed_indices.append(frame.index)
                 timeline.frame(frame.index, frame.time_s, tracked)
@@ -119,6 +127,10 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                                                                              analysed.frames_interpolated),
                              asymmetries, people)
         data["input"] = completeness(info, frames_seen, last_time, problems)
+        if chunks is not None and chunks.missing:
+            data["input"] = {**data["input"], "status": "partial", "missing_time_ranges_s": [[c.start_s, c.end_s] for c in chunks.missing],
+                             "reason": "; ".join(filter(None, [data["input"].get("reason"), "not analysed (their chunks failed): "
+                                                               + ", ".join(c.label for c in chunks.missing)]))}
         # The apexes' pictures need one more decoding pass (ffmpeg's work, in its own process): it
         # runs while the chart is drawn here.
         times = np.array(analysed_times)

@@ -11,7 +11,7 @@ from emotion.io.video import read_frames
 from emotion.types import Detections, box_iou
 from videos import make_video
 
-from emotion.inference.frames import FramePipeline
+from emotion.inference.frames import analyze_frames
 
 pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
 
@@ -46,10 +46,10 @@ def test_frames_that_disagree_are_not_filled_in(astronaut):
 
 def faces_per_frame(path, detect_every: int):
     analyzer = EmotionAnalyzer(actions=False)
-    pipeline = FramePipeline(analyzer, detect_every=detect_every)
+    analysed = analyze_frames(analyzer, read_frames(path), detect_every=detect_every)
     boxes = [Detections(np.array([f.xyxy for f in faces], np.float32).reshape(-1, 4), np.ones(len(faces), np.float32))
-             for _, faces, _ in pipeline.run(read_frames(path))]
-    return boxes, pipeline.frames_interpolated
+             for _, faces, _ in analysed]
+    return boxes, analysed.frames_interpolated
 
 
 def test_a_video_detected_every_other_frame_loses_no_face(tmp_path):

@@ -62,8 +62,7 @@ class FramePipeline:
         self.analyzer, self.stride, self.lanes, self.lookahead = analyzer, stride, lanes, lookahead
         self.detect_every = detect_every
         self.detection = analyzer.stream_detector()  # this stream's detection state
-        self.frames_interpolated = 0  # analysed frames whose faces came from their detected neighbours
-        self._analysed = 0
+        self.interpolated: list[int] = []  # indices of the frames whose faces came from their detected neighbours
         self._last_detected: tuple[float, Detections] | None = None  # (time, whole-frame faces)
 
     def run(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, list[FaceResult] | None, np.ndarray | None]]:
@@ -94,8 +93,9 @@ class FramePipeline:
     def _start(self, frame: Frame, pool: ThreadPoolExecutor) -> _InFlight:
         if frame.index % self.stride:
             return _InFlight(frame, None)
-        detected = self._analysed % self.detect_every == 0
-        self._analysed += 1
+        # By the frame's place in the file, not in this stream: a video analysed in time chunks
+        # detects on the same frames as when it is analysed whole.
+        detected = (frame.index // self.stride) % self.detect_every == 0
         return _InFlight(frame, pool.submit(self._first, frame, detected), detected)
 
     def _first(self, frame: Frame, detected: bool = True):
@@ -126,7 +126,7 @@ class FramePipeline:
             t1 = following.frame.time_s
             found = between(before, after, (item.frame.time_s - t0) / (t1 - t0) if t1 > t0 else 0.0)
             if found is not None:
-                self.frames_interpolated += 1
+                self.interpolated.append(item.frame.index)
                 return found
         return pool.submit(self._whole, item.frame).result()
 
@@ -167,7 +167,11 @@ class AnalysedFrames:
 
     @property
     def frames_interpolated(self) -> int:
-        return self._pipeline.frames_interpolated
+        return len(self._pipeline.interpolated)
+
+    def interpolated_between(self, first: int, end: int) -> int:
+        """How many frames with indices in [first, end) took interpolated faces."""
+        return sum(first <= i < end for i in self._pipeline.interpolated)
 
 
 def analyze_frames(analyzer: EmotionAnalyzer, frames: Iterable[Frame], stride: int = 1,

@@ -128,11 +128,15 @@ class Frame:
 DECODE_PROBLEM = re.compile(r"invalid|error|corrupt|partial file|missing picture|concealing|truncat", re.I)
 
 
-def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems: list[str] | None = None) -> Iterator[Frame]:
+def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems: list[str] | None = None,
+                start: tuple[int, float] | None = None) -> Iterator[Frame]:
     """Every frame, in presentation order, exactly once (no rate conversion), streamed. With
     `indices`, only those frames (still decoded in one pass, but only they are converted and
     piped: a report's thumbnails from an hour of video cost one decode, not one seek each).
-    `problems` collects what the decoder complained about (damaged or truncated data)."""
+    `problems` collects what the decoder complained about (damaged or truncated data).
+    `start`: (index, time_s) of a frame to start from (frame-accurate seeking: ffmpeg jumps to
+    the keyframe before it and decodes from there; the frames keep the file's own timestamps and
+    their index in the whole file); see `frame_start`."""
     wanted = sorted(set(int(i) for i in indices)) if indices is not None else None
     if wanted == []:
         return
@@ -141,8 +145,10 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems
         fd, script = tempfile.mkstemp(prefix="select.", suffix=".txt")
         with os.fdopen(fd, "w") as fh:
             fh.write("select='" + "+".join(f"eq(n\\,{i})" for i in wanted) + "',showinfo")
+    # Half a frame early: the first frame shown at or after that is the one asked for.
+    seek = ["-ss", f"{max(start[1] - 0.0005, 0):.6f}", "-copyts"] if start is not None else []
     proc = subprocess.Popen(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", *seek, "-i", str(path), "-map", "0:v:0",
          *(["-/filter:v", script] if script else ["-vf", filters]),
          "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
@@ -167,7 +173,7 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems
 
     thread = threading.Thread(target=parse_stderr, daemon=True)
     thread.start()
-    index = 0
+    index, offset = 0, start[0] if start is not None else 0
     try:
         while True:
             info = infos.get()
@@ -177,7 +183,9 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems
             data = _read_exact(proc.stdout, w * h * 3)
             if data is None:
                 break
-            yield Frame(index if wanted is None else wanted[index], t, np.frombuffer(data, np.uint8).reshape(h, w, 3))
+            if start is not None and index == 0 and abs(t - start[1]) > 0.001:
+                raise VideoError(f"{path}: seeking to frame {start[0]} at {start[1]:.3f} s gave a frame at {t:.3f} s")
+            yield Frame(offset + index if wanted is None else wanted[index], t, np.frombuffer(data, np.uint8).reshape(h, w, 3))
             index += 1
         proc.wait(timeout=60)
         if index == 0 and wanted is None:
@@ -191,6 +199,15 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems
         proc.stdout.close()
         thread.join(timeout=5)
         proc.stderr.close()
+
+
+def frame_start(path: str | Path, info: VideoInfo, index: int) -> tuple[int, float]:
+    """(index, presentation time) of frame `index`, for `read_frames(start=...)`: the file's
+    timestamps are the first decoded frame's time plus the packets' offsets from it (probe)."""
+    if index == 0:
+        return 0, 0.0
+    first = next(iter(read_frames(path)))
+    return index, first.time_s + float(info.frame_times[index])
 
 
 def completeness(info: VideoInfo, frames: int, last_time_s: float | None, problems: list[str]) -> dict:

@@ -73,19 +73,21 @@ class FaceDynamics:
     def face_ids(self) -> list[int]:
         return list(self._history)
 
-    def update(self, time_s: float, gray: np.ndarray | None, faces: list[FaceResult]) -> list[TrackedFace]:
-        """Faces of one frame, each with its `face_id` set -> the same faces, tracked."""
+    def update(self, time_s: float, gray: np.ndarray | None, faces: list[FaceResult],
+               motion: list[np.ndarray] | None = None) -> list[TrackedFace]:
+        """Faces of one frame, each with its `face_id` set -> the same faces, tracked. `motion`:
+        each face's motion energy when it was measured elsewhere (then `gray` is None)."""
         out = []
-        for face in faces:
+        for k, face in enumerate(faces):
             h = self._history.setdefault(face.face_id, _History())
             smoothed = self.smoother.update(face.face_id, face.probabilities, time_s)
-            motion = np.full(len(MOTION_NAMES), np.nan, np.float32)
+            motion_k = np.full(len(MOTION_NAMES), np.nan, np.float32) if motion is None else np.asarray(motion[k], np.float32)
             if gray is not None and face.landmarks is not None:
                 crop = aligned_crop(gray, face.landmarks)
                 if h.last_crop is not None and 0 < time_s - h.last_time <= MAX_MOTION_GAP_S:
-                    motion = region_motion(h.last_crop, crop, time_s - h.last_time)
+                    motion_k = region_motion(h.last_crop, crop, time_s - h.last_time)
                 h.last_crop, h.last_time = crop, time_s
-            tracked = TrackedFace(face, smoothed, motion)
+            tracked = TrackedFace(face, smoothed, motion_k)
             h.append(time_s, tracked)
             if self.window_s is not None:
                 h.drop_before(time_s - self.window_s)

@@ -30,9 +30,11 @@ class FaceStream:
         self.tracker = tracker or FaceTracker()
         self.dynamics = FaceDynamics(half_life_s, window_s=window_s)
 
-    def step(self, time_s: float, faces: list[FaceResult], gray: np.ndarray | None = None) -> list[TrackedFace]:
+    def step(self, time_s: float, faces: list[FaceResult], gray: np.ndarray | None = None,
+             motion: list[np.ndarray] | None = None) -> list[TrackedFace]:
         """One analysed frame's faces -> the same faces with ids, smoothed probabilities and
-        motion (measured when `gray` is given and the faces carry landmarks)."""
+        motion (measured when `gray` is given and the faces carry landmarks; or, for frames
+        analysed elsewhere, such as a video's time chunks, given per face in `motion`)."""
         xyxy = np.array([f.xyxy for f in faces], np.float32).reshape(-1, 4)
         ids = self.tracker.update(xyxy, time_s)
-        return self.dynamics.update(time_s, gray, [replace(f, face_id=i) for f, i in zip(faces, ids)])
+        return self.dynamics.update(time_s, gray, [replace(f, face_id=i) for f, i in zip(faces, ids)], motion)
