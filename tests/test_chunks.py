@@ -68,8 +68,11 @@ def runs(tmp_path_factory):
 
 def test_a_chunked_run_gives_the_outputs_of_a_whole_run(runs):
     _, out = runs
+    from benchmarks.compare_outputs import comparable_summary
+
     for name in ("long.timeline.csv", "long.events.csv"):
         assert (out / "chunked" / name).read_bytes() == (out / "whole" / name).read_bytes(), name
+    assert comparable_summary(out / "chunked" / "long.summary.json") == comparable_summary(out / "whole" / "long.summary.json")
     assert not list((out / "chunked").glob(".*")), "chunk files or partial files left behind"
 
 
