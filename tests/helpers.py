@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -12,6 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("EMOTION_SHARED", ROOT.parent / "shared"))
 FER_ARCHIVE = SHARED / "datasets" / "fer2013-images.tar.xz"
 MEDIA = SHARED / "media"
+
+
+def run_batch(*args, timeout: float = 900) -> subprocess.CompletedProcess:
+    """`python -m batch ARGS --quiet` from the project folder, its output captured."""
+    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def write_tiny_fer(root: Path, per_class: dict[str, int], seed: int = 0, prefixes: bool = True) -> Path:

@@ -3,7 +3,6 @@ built from it with real ffmpeg, through the real shipped models."""
 
 from __future__ import annotations
 
-import csv
 import subprocess
 
 import cv2
@@ -16,13 +15,10 @@ from emotion import EmotionAnalyzer
 from emotion.inference.warps import apply_action
 from emotion.labels import ACTION_NAMES, BLENDSHAPE_COLUMNS, COLUMNS_FROM_BLENDSHAPES, MEASURE_NAMES
 from emotion.io.video import ffmpeg_exe
+from helpers import read_csv
 
 FPS = 25
 
-
-def read_csv(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")

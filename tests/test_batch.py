@@ -1,6 +1,5 @@
 """python -m batch and batch.process_video on real video files through real ffmpeg."""
 
-import csv
 import json
 import os
 import signal
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, read_csv, run_batch
 from emotion.labels import EMOTIONS
 from emotion.io.video import probe, read_frames
 from videos import make_video
@@ -21,15 +20,6 @@ from emotion.labels import TIMELINE_COLUMNS
 
 pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
 
-
-def read_csv(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def run_batch(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 run, ids and events across seams, resumable, and partial when a chunk is missing. On a clip of
 the astronaut made with real ffmpeg, through the real batch command and the shipped models."""
 
-import csv
 import os
 import signal
 import subprocess
@@ -17,7 +16,7 @@ from skimage import data
 from emotion import EmotionAnalyzer
 from emotion.inference.warps import apply_action
 from emotion.io.video import ffmpeg_exe
-from helpers import ROOT
+from helpers import ROOT, read_csv, run_batch
 
 pytestmark = pytest.mark.slow  # end to end: real videos through the batch
 
@@ -45,14 +44,6 @@ def make_clip(path):
     return path
 
 
-def run_batch(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet", "--no-video"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def read(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +51,8 @@ def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("in")
     make_clip(folder / "long.mp4")
     out = tmp_path_factory.mktemp("out")
-    whole = run_batch(folder, "--out", out / "whole")
-    chunked = run_batch(folder, "--out", out / "chunked", "--chunk-seconds", SEAM_S, "--workers", "2")
+    whole = run_batch(folder, "--out", out / "whole", "--no-video")
+    chunked = run_batch(folder, "--out", out / "chunked", "--chunk-seconds", SEAM_S, "--workers", "2", "--no-video")
     assert whole.returncode == 0 and chunked.returncode == 0, whole.stderr + chunked.stderr
     return folder, out
 
@@ -78,12 +69,12 @@ def test_a_chunked_run_gives_the_outputs_of_a_whole_run(runs):
 
 def test_ids_and_events_continue_across_the_seams(runs):
     _, out = runs
-    rows = [r for r in read(out / "chunked" / "long.timeline.csv") if r["face_id"]]
+    rows = [r for r in read_csv(out / "chunked" / "long.timeline.csv") if r["face_id"]]
     frames = sorted(int(r["frame"]) for r in rows)
     assert frames == sorted(set(frames)) and len(frames) == FPS * SECONDS - 25  # every face frame once
     assert {r["face_id"] for r in rows if float(r["time_s"]) < 17} == {"1"}  # one track through the seam at 10 s
     assert {r["person_id"] for r in rows} == {"1"}  # one person through the gap at 17-19.5 s, across the seam at 20 s
-    across = [e for e in read(out / "chunked" / "long.events.csv") if float(e["onset_s"]) < SEAM_S < float(e["offset_s"])]
+    across = [e for e in read_csv(out / "chunked" / "long.events.csv") if float(e["onset_s"]) < SEAM_S < float(e["offset_s"])]
     assert len(across) == 1 and "mouth" in across[0]["regions"]
 
 
@@ -99,7 +90,7 @@ def test_a_missing_chunk_leaves_the_video_partial_with_its_time_range(runs, tmp_
     summary = __import__("json").loads((tmp_path / "long.summary.json").read_text())
     assert row["status"] == "partial" and "10.0-20.0 s" in row["reason"]
     assert summary["input"]["missing_time_ranges_s"] == [[10.0, 20.0]]
-    frames = {int(r["frame"]) for r in read(tmp_path / "long.timeline.csv")}
+    frames = {int(r["frame"]) for r in read_csv(tmp_path / "long.timeline.csv")}
     assert not frames & set(range(100, 200)) and 99 in frames and 200 in frames
     assert (tmp_path / ".long.chunks").is_dir()  # kept: a rerun redoes only the missing chunk
 
@@ -117,7 +108,7 @@ def test_an_interrupted_chunked_run_is_completed_by_a_rerun(runs, tmp_path):
     proc.wait()
     kept = {p.name: p.stat().st_mtime_ns for p in chunks.glob("*.npz")}
     assert kept and not (target / "long.timeline.csv").exists()
-    again = run_batch(folder, "--out", target, "--chunk-seconds", SEAM_S)
+    again = run_batch(folder, "--out", target, "--chunk-seconds", SEAM_S, "--no-video")
     assert again.returncode == 0 and "done 1" in again.stdout, again.stderr
     assert (target / "long.timeline.csv").read_bytes() == (out / "whole" / "long.timeline.csv").read_bytes()
     assert not chunks.exists()

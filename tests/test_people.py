@@ -2,7 +2,6 @@
 joined through gaps, never two faces seen at once, one-frame detections transient; on clips
 built from the astronaut portrait with real ffmpeg, the shipped descriptor model and the batch."""
 
-import csv
 import subprocess
 
 import cv2
@@ -15,7 +14,7 @@ from emotion.inference.embedder import FaceEmbedder, distance
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.io.video import ffmpeg_exe
 from emotion.temporal.people import TrackRecord, link
-from helpers import MEDIA
+from helpers import MEDIA, read_csv, run_batch
 
 GRAY = 90
 
@@ -42,10 +41,6 @@ def canvas_with(faces_at, width=640, height=360, side=170):
     return frame
 
 
-def read_rows(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
-
 
 @pytest.fixture(scope="module")
 def gap_run(tmp_path_factory):
@@ -63,7 +58,7 @@ def gap_run(tmp_path_factory):
 @pytest.mark.slow
 def test_a_gap_keeps_one_person_and_a_one_frame_face_is_transient(gap_run):
     result, _ = gap_run
-    rows = [r for r in read_rows(result.outputs.timeline) if r["face_id"]]
+    rows = [r for r in read_csv(result.outputs.timeline) if r["face_id"]]
     tracks = {}
     for r in rows:
         tracks.setdefault(int(r["face_id"]), []).append(r)
@@ -77,7 +72,7 @@ def test_a_gap_keeps_one_person_and_a_one_frame_face_is_transient(gap_run):
     assert str(sorted(tracks)[1]) not in summary["faces"]
     assert summary["transient_tracks"] == {"count": 1, "face_ids": [sorted(tracks)[1]], "frames": 1,
                                            "rule": summary["transient_tracks"]["rule"]}
-    events = read_rows(result.outputs.events)
+    events = read_csv(result.outputs.events)
     assert all(e["face_id"] != str(sorted(tracks)[1]) for e in events)
     assert "1 person" in result.outputs.report.read_text()
 
@@ -97,7 +92,7 @@ def test_two_faces_seen_at_once_stay_two_people(tmp_path):
     each keeps its own number through a gap."""
     frames = [canvas_with([40, 420])] * 12 + [canvas_with([])] * 15 + [canvas_with([40, 420])] * 12
     result = process_video(encode(tmp_path / "twins.mp4", frames, 10), tmp_path / "out", write_video=False, progress=False)
-    rows = [r for r in read_rows(result.outputs.timeline) if r["face_id"]]
+    rows = [r for r in read_csv(result.outputs.timeline) if r["face_id"]]
     by_frame = {}
     for r in rows:
         by_frame.setdefault(r["frame"], []).append(r["person_id"])
@@ -140,14 +135,6 @@ def test_different_people_are_far_apart():
     assert min(gaps) > MAX_DISTANCE * 0.8 and np.median(gaps) > MAX_DISTANCE, [round(g, 2) for g in gaps]
 
 
-def run_batch(*args):
-    import sys
-
-    from helpers import ROOT
-
-    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet", "--no-video"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-
 
 @pytest.mark.slow
 def test_people_across_a_study_match_two_halves_of_one_clip_and_take_gallery_names(tmp_path):
@@ -158,9 +145,9 @@ def test_people_across_a_study_match_two_halves_of_one_clip_and_take_gallery_nam
     encode(inputs / "second half.mp4", frames[15:], 10)
     cv2.imwrite(str(gallery / "Astronaut.jpg"), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
     out = tmp_path / "out"
-    done = run_batch(inputs, "--out", out, "--people", "--gallery", gallery)
+    done = run_batch(inputs, "--out", out, "--people", "--gallery", gallery, "--no-video")
     assert done.returncode == 0, done.stderr
-    rows = read_rows(out / "study.csv")
+    rows = read_csv(out / "study.csv")
     assert [r["study_person"] for r in rows] == ["Astronaut", "Astronaut"]
     assert "People across videos" in (out / "report.html").read_text()
     assert sorted(p.name for p in out.iterdir() if p.suffix not in (".csv", ".json", ".html", ".png")) == []
@@ -171,7 +158,7 @@ def test_gallery_photo_without_a_face_is_a_clear_error(tmp_path):
     (tmp_path / "in").mkdir(), (tmp_path / "gallery").mkdir()
     encode(tmp_path / "in" / "a.mp4", [canvas_with([100])] * 10, 10)
     cv2.imwrite(str(tmp_path / "gallery" / "nobody.jpg"), np.full((200, 200, 3), GRAY, np.uint8))
-    done = run_batch(tmp_path / "in", "--out", tmp_path / "out", "--people", "--gallery", tmp_path / "gallery")
+    done = run_batch(tmp_path / "in", "--out", tmp_path / "out", "--people", "--gallery", tmp_path / "gallery", "--no-video")
     assert done.returncode != 0 and "nobody.jpg: no face found" in done.stderr
 
 
@@ -182,9 +169,9 @@ def test_people_across_a_study_keep_two_different_faces_apart(tmp_path):
     inputs.mkdir()
     for name in ("single_face.mp4", "WolfgangLanger_Pexels.mp4"):
         (inputs / name).symlink_to(MEDIA / name)
-    done = run_batch(inputs, "--out", tmp_path / "out", "--people")
+    done = run_batch(inputs, "--out", tmp_path / "out", "--people", "--no-video")
     assert done.returncode == 0, done.stderr
-    rows = read_rows(tmp_path / "out" / "study.csv")
+    rows = read_csv(tmp_path / "out" / "study.csv")
     assert len(rows) == 2 and len({r["study_person"] for r in rows}) == 2
 
 

@@ -12,17 +12,13 @@ import time
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, run_batch
 from videos import make_video
 
 pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")
 
-
-def run_batch(*args, timeout=900):
-    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def index_rows(folder):

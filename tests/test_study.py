@@ -3,16 +3,13 @@ disk with no network, in a real headless Chromium."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from emotion.labels import EMOTIONS, EVENT_KINDS
-from helpers import ROOT
+from helpers import ROOT, read_csv, run_batch
 from videos import make_video
 
 pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
@@ -20,14 +17,6 @@ pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def run_batch(*args, timeout=900):
-    return subprocess.run([sys.executable, "-m", "batch", *map(str, args), "--quiet"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def read_csv(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
