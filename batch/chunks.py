@@ -159,7 +159,8 @@ class ChunkedAnalysis:
             if not path.exists():
                 missing.append(chunk)
                 continue
-            with np.load(path) as data:
+            with np.load(path) as npz:
+                data = {name: npz[name] for name in npz.files}  # each npz[name] reads the array from the file again
                 interpolated += int(data["interpolated"])
                 for index in data["frames"]:
                     faces[int(index)] = ([], [])

@@ -72,25 +72,23 @@ def analyzer_for(options: Options):
 
 
 def video_chunks(video: Path, out_dir: Path, options: Options):
-    """(its outputs are complete, its chunks, their folder) for a video the run cuts in time."""
+    """(its outputs are complete, its VideoInfo, its chunks, their folder) for a video the run
+    cuts in time."""
     from emotion.io.video import probe
 
     from .chunks import chunk_folder, plan
 
     done = not options.overwrite and OutputPaths.for_video(video, out_dir).complete(options.write_video)
-    return done, ([] if done else plan(probe(video), options.chunk_seconds)), chunk_folder(out_dir, video)
+    info = None if done else probe(video)
+    return done, info, ([] if done else plan(info, options.chunk_seconds)), chunk_folder(out_dir, video)
 
 
-def run_chunk(video: Path, out_dir: Path, options: Options, number: int) -> str:
-    """Runs in a worker process or a Ray task: chunk `number` of `video` analysed into its file
-    (skipped when the file is there from an earlier run). Raises on failure: the caller reports
-    the chunk's time range as missing."""
-    from emotion.io.video import probe
+def run_chunk(video: Path, out_dir: Path, options: Options, chunk, info) -> str:
+    """Runs in a worker process or a Ray task: `chunk` (batch.chunks.Chunk) of `video` (its
+    VideoInfo `info`) analysed into its file (skipped when the file is there from an earlier
+    run). Raises on failure: the caller reports the chunk's time range as missing."""
+    from .chunks import analyse_chunk, chunk_file, chunk_folder
 
-    from .chunks import analyse_chunk, chunk_file, chunk_folder, plan
-
-    info = probe(video)
-    chunk = plan(info, options.chunk_seconds)[number]
     path = chunk_file(chunk_folder(out_dir, video), chunk)
     if not path.exists():
         analyse_chunk(video, info, chunk, analyzer_for(options), path, options.stride, options.detect_every)

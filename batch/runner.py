@@ -155,14 +155,14 @@ def schedule(videos: list[Path], inputs: list[Path], options: Options, record, e
         pending[executor.submit(run_one, video, out(video), options, progress, chunked)] = ("video", video, None)
 
     for video in videos:
-        chunks, folder = cut_in_time(video, out(video), options)
+        info, chunks, folder = cut_in_time(video, out(video), options)
         todo = [c for c in chunks if not chunk_file(folder, c).exists()]
         if not chunks or not todo:
             final(video, bool(chunks))
             continue
         chunks_left[video] = len(todo)
         for chunk in todo:
-            pending[executor.submit(run_chunk, video, out(video), options, chunk.number)] = ("chunk", video, chunk)
+            pending[executor.submit(run_chunk, video, out(video), options, chunk, info)] = ("chunk", video, chunk)
     while pending:
         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in done:
@@ -183,17 +183,18 @@ def schedule(videos: list[Path], inputs: list[Path], options: Options, record, e
                 record(failed_row(video, f"{video.name}: its worker died ({exc.__class__.__name__})"))
 
 
-def cut_in_time(video: Path, out_dir: Path, options: Options) -> tuple[list, Path]:
-    """The chunks a video is analysed in (none: whole) and their folder. Only videos longer than
-    one chunk are cut; a video whose outputs are complete is not cut again (it will be skipped)."""
+def cut_in_time(video: Path, out_dir: Path, options: Options) -> tuple[object, list, Path]:
+    """The video's VideoInfo, the chunks it is analysed in (none: whole) and their folder. Only
+    videos longer than one chunk are cut; a video whose outputs are complete is not cut again
+    (it will be skipped)."""
     if not options.chunk_seconds:
-        return [], out_dir
+        return None, [], out_dir
     try:
-        done, chunks, folder = video_chunks(video, out_dir, options)
+        done, info, chunks, folder = video_chunks(video, out_dir, options)
     except Exception:  # noqa: BLE001  (not a readable video: its whole job reports why)
-        return [], out_dir
+        return None, [], out_dir
     long_enough = chunks and chunks[-1].end_s > options.chunk_after_s
-    return ([] if done or len(chunks) < 2 or not long_enough else chunks), folder
+    return info, ([] if done or len(chunks) < 2 or not long_enough else chunks), folder
 
 
 def env_threads_for(workers: int) -> None:

@@ -80,12 +80,13 @@ def test_ids_and_events_continue_across_the_seams(runs):
 
 def test_a_missing_chunk_leaves_the_video_partial_with_its_time_range(runs, tmp_path):
     """A chunk that failed (here: never run) is left out; the final pass reports its range."""
-    from batch.jobs import Options, run_chunk, run_one
+    from batch.jobs import Options, run_chunk, run_one, video_chunks
 
     folder, _ = runs
     options = Options(out_dir=tmp_path, chunk_seconds=SEAM_S, write_video=False)
+    _, info, chunks, _ = video_chunks(folder / "long.mp4", tmp_path, options)
     for number in (0, 2):
-        run_chunk(folder / "long.mp4", tmp_path, options, number)
+        run_chunk(folder / "long.mp4", tmp_path, options, chunks[number], info)
     row = run_one(folder / "long.mp4", tmp_path, options, progress=False, chunked=True)
     summary = __import__("json").loads((tmp_path / "long.summary.json").read_text())
     assert row["status"] == "partial" and "10.0-20.0 s" in row["reason"]
