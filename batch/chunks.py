@@ -23,6 +23,7 @@ outputs are complete. A rerun redoes only the chunks whose files are missing.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +151,7 @@ class ChunkedAnalysis:
     faces: dict[int, tuple[list[FaceResult], list[np.ndarray]]]
     missing: list[Chunk]
     frames_interpolated: int
+    chunks: list[Chunk]
 
     @staticmethod
     def load(folder: Path, chunks: list[Chunk]) -> "ChunkedAnalysis":
@@ -173,10 +175,46 @@ class ChunkedAnalysis:
                                       blendshapes=data["blendshapes"][k] if has(data["blendshapes"][k]) else None)
                     faces[int(index)][0].append(face)
                     faces[int(index)][1].append(data["motion"][k])
-        return ChunkedAnalysis(faces, missing, interpolated)
+        return ChunkedAnalysis(faces, missing, interpolated, chunks)
 
     def replay(self, frames):
         """(frame, its faces or None when not analysed, None, their motion or None), in order."""
         for frame in frames:
             found = self.faces.get(frame.index)
             yield (frame, None, None, None) if found is None else (frame, found[0], None, found[1])
+
+
+def encode_annotated(source: Path, info: VideoInfo, chunks: list[Chunk], drawn: dict[int, list], out: Path,
+                     workers: int | None = None) -> Path:
+    """The annotated video of a chunked run, encoded one segment per chunk in parallel (each
+    decodes its frames again from a frame-accurate seek and draws `drawn[frame index]`, the faces
+    the final pass decided) and joined without re-encoding, with the source's audio once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from emotion.draw.annotate import annotate
+    from emotion.io.files import partial_path
+    from emotion.io.video import VideoWriter, join_segments
+
+    segments = [partial_path(out, kind=f"segment{c.number:05d}") for c in chunks]
+
+    def one(chunk: Chunk, path: Path) -> None:
+        writer = VideoWriter(path, info.width, info.height, info.frame_rate)
+        frames = read_frames(source, start=frame_start(source, info, chunk.first))
+        try:
+            for frame in _until(frames, chunk.end):
+                writer.write(annotate(frame.rgb, drawn.get(frame.index, [])))
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            frames.close()
+
+    try:
+        with ThreadPoolExecutor(workers or min(len(chunks), os.cpu_count() or 1)) as pool:
+            list(pool.map(one, chunks, segments))
+        return join_segments(segments, out, audio_from=info)
+    finally:
+        for path in segments:
+            path.unlink(missing_ok=True)
+

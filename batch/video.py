@@ -30,7 +30,7 @@ from emotion.temporal.events import Event
 from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream
 
-from .chunks import ChunkedAnalysis
+from .chunks import ChunkedAnalysis, encode_annotated
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
@@ -81,8 +81,12 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
 
     timeline = TimelineWriter(outputs.timeline, source.name)
     video_tmp = partial_path(outputs.video)
+    # A chunked run's annotated video is encoded in segments, in parallel, once the faces to draw are
+    # known (constant frame rates; a variable-rate source keeps one encode that follows its timing).
+    segmented = chunks is not None and write_video and not info.variable_frame_rate
+    drawn: dict[int, list] = {}
     writer = VideoWriter(video_tmp, info.width, info.height, info.frame_rate, audio_from=info,
-                         frame_times=info.frame_times if info.variable_frame_rate else None) if write_video else None
+                         frame_times=info.frame_times if info.variable_frame_rate else None) if write_video and not segmented else None
     stream, summary = FaceStream(), SummaryBuilder()
     book = TrackBook(cache.get_embedder() if link_people else None)
     empty_t, analysed_times, analysed_indices, problems = [], [], [], []
@@ -110,9 +114,13 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                 last_faces = [t.face for t in tracked]
             if writer is not None:  # frames between analysed ones carry the last result forward
                 writer.write(annotate(frame.rgb, last_faces))
+            elif segmented:
+                drawn[frame.index] = last_faces
             bar.update(1)
         if writer is not None:
             writer.close()
+        if segmented:
+            encode_annotated(source, info, chunks.chunks, drawn, video_tmp)
         seconds = time.perf_counter() - started
         dynamics = stream.dynamics
         measured = {face_id: dynamics.measure_baseline(face_id) for face_id in dynamics.face_ids} if analyzer.measures_actions else {}
@@ -141,10 +149,10 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
                                                f"{source.name}: emotion probabilities over time", events), dpi=120)
             thumbs = thumbs.result()
         files = {"timeline CSV": outputs.timeline, "events CSV": outputs.events, "summary": outputs.summary,
-                 **({"annotated video": outputs.video} if writer is not None else {})}
+                 **({"annotated video": outputs.video} if write_video else {})}
         report = render_video_report(data, events, chart, thumbs, files)
         # Publish: the video first, the summary last, so a complete summary implies the rest.
-        if writer is not None:
+        if write_video:
             publish(video_tmp, outputs.video)
         timeline.publish()
         write_events(outputs.events, source.name, events)

@@ -359,3 +359,27 @@ class VideoWriter:
     def _remove_script(self) -> None:
         if self._script is not None:
             self._script.unlink(missing_ok=True)
+
+
+def join_segments(segments: list[Path], out: str | Path, audio_from: VideoInfo | None = None) -> Path:
+    """MP4 segments (each starting with a keyframe, as every VideoWriter file does) joined into
+    `out` without re-encoding, with the source's audio track when it has one (copied like
+    VideoWriter does, else AAC)."""
+    out = Path(out)
+    listing = partial_path(out, kind="segments", suffix=".txt")
+    listing.write_text("".join(f"file '{Path(s).resolve()}'\n" for s in segments))
+    args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
+    if audio_from is not None and audio_from.audio_codec:
+        args += ["-i", str(audio_from.path), "-map", "0:v:0", "-map", "1:a:0"]
+        args += ["-c:a", "copy"] if audio_from.audio_codec in _MP4_AUDIO_COPY else ["-c:a", "aac", "-b:a", "160k"]
+    else:
+        args += ["-map", "0:v:0"]
+    args += ["-c:v", "copy", "-movflags", "+faststart", "-f", "mp4", str(out)]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise VideoError(f"{out}: joining {len(segments)} segments failed ({_ffmpeg_reason(done.stderr)})")
+    finally:
+        listing.unlink(missing_ok=True)
+    return out
+
