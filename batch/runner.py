@@ -143,44 +143,52 @@ class InlineExecutor:
 
 def schedule(videos: list[Path], inputs: list[Path], options: Options, record, executor, bar, progress: bool = False) -> None:
     """Every video as one job, or, for a video cut in time (`options.chunk_seconds`), one job per
-    chunk without a file yet and then its final pass; each finished video goes to `record`. A
-    chunk that fails is reported and its time range left out (the video is then `partial`)."""
+    chunk without a file yet and then its final pass; each finished video goes to `record` as
+    soon as it is done (so index.csv follows the run, also when the executor runs jobs at once).
+    A chunk that fails is reported and its time range left out (the video is then `partial`)."""
     pending: dict[Future, tuple] = {}
     chunks_left: dict[Path, int] = {}
 
     def out(video: Path) -> Path:
         return out_dir_for(video, inputs, options.out_dir)
 
-    def final(video: Path, chunked: bool) -> None:
-        pending[executor.submit(run_one, video, out(video), options, progress, chunked)] = ("video", video, None)
+    def submit(tag: tuple, fn, *args) -> None:
+        future = executor.submit(fn, *args)
+        if future.done():
+            finished(future, tag)
+        else:
+            pending[future] = tag
+
+    def finished(future: Future, tag: tuple) -> None:
+        kind, video, chunk = tag
+        if kind == "chunk":
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001  (a worker that died, or a decoding error)
+                bar.write(f"{video.name}: the chunk {chunk.label} failed ({exc.__class__.__name__}: {exc}); "
+                          "it is left out and the video reported partial (rerun to redo it)")
+            chunks_left[video] -= 1
+            if chunks_left[video] == 0:
+                submit(("video", video, None), run_one, video, out(video), options, progress, True)
+            return
+        try:
+            record(future.result())
+        except Exception as exc:  # noqa: BLE001  (its worker died more often than it is retried)
+            record(failed_row(video, f"{video.name}: its worker died ({exc.__class__.__name__})"))
 
     for video in videos:
         info, chunks, folder = cut_in_time(video, out(video), options)
         todo = [c for c in chunks if not chunk_file(folder, c).exists()]
         if not chunks or not todo:
-            final(video, bool(chunks))
+            submit(("video", video, None), run_one, video, out(video), options, progress, bool(chunks))
             continue
         chunks_left[video] = len(todo)
         for chunk in todo:
-            pending[executor.submit(run_chunk, video, out(video), options, chunk, info)] = ("chunk", video, chunk)
+            submit(("chunk", video, chunk), run_chunk, video, out(video), options, chunk, info)
     while pending:
         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in done:
-            kind, video, chunk = pending.pop(future)
-            if kind == "chunk":
-                try:
-                    future.result()
-                except Exception as exc:  # noqa: BLE001  (a worker that died, or a decoding error)
-                    bar.write(f"{video.name}: the chunk {chunk.label} failed ({exc.__class__.__name__}: {exc}); "
-                              "it is left out and the video reported partial (rerun to redo it)")
-                chunks_left[video] -= 1
-                if chunks_left[video] == 0:
-                    final(video, True)
-                continue
-            try:
-                record(future.result())
-            except Exception as exc:  # noqa: BLE001  (its worker died more often than it is retried)
-                record(failed_row(video, f"{video.name}: its worker died ({exc.__class__.__name__})"))
+            finished(future, pending.pop(future))
 
 
 def cut_in_time(video: Path, out_dir: Path, options: Options) -> tuple[object, list, Path]:
