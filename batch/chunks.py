@@ -193,7 +193,7 @@ def encode_annotated(source: Path, info: VideoInfo, chunks: list[Chunk], drawn: 
 
     from emotion.draw.annotate import annotate
     from emotion.io.files import partial_path
-    from emotion.io.video import VideoWriter, join_segments
+    from emotion.io.encode import VideoWriter, join_segments
 
     segments = [partial_path(out, kind=f"segment{c.number:05d}") for c in chunks]
 

@@ -25,7 +25,8 @@ from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.frames import analyze_frames
 from emotion.config import DEFAULT_DETECTOR, DETECT_EVERY
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
-from emotion.io.video import VideoWriter, completeness, probe, read_frames
+from emotion.io.encode import VideoWriter
+from emotion.io.video import completeness, probe, read_frames
 from emotion.temporal.events import Event
 from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream

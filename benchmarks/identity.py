@@ -32,7 +32,8 @@ from emotion.inference import cache
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.inference.embedder import distance
 from emotion.io.image import load_image
-from emotion.io.video import VideoWriter, probe, read_frames
+from emotion.io.encode import VideoWriter
+from emotion.io.video import probe, read_frames
 from emotion.temporal.people import MAX_DISTANCE, MIN_FRAMES, MIN_SPAN_S
 
 GRAY = 90

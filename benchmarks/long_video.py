@@ -31,7 +31,8 @@ import numpy as np
 
 from results_io import write_results
 
-from emotion.io.video import VideoWriter, probe, read_frames
+from emotion.io.encode import VideoWriter
+from emotion.io.video import probe, read_frames
 from emotion.labels import EMOTIONS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from skimage import data
 
-from emotion.io.video import VideoWriter, probe, read_frames
+from emotion.io.encode import VideoWriter
+from emotion.io.video import probe, read_frames
 
 pytestmark = pytest.mark.slow  # end to end: real videos, servers, training runs or the shared data
 

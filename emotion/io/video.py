@@ -1,10 +1,8 @@
-"""Video in and out through the ffmpeg binary that imageio-ffmpeg ships.
+"""Video in through the ffmpeg binary that imageio-ffmpeg ships (writing: `encode.py`).
 
 Reading streams raw RGB frames with their real presentation timestamps (ffmpeg's `showinfo`
-filter reports each frame's pts and size, so rotated and odd-sized videos need no guessing).
-Writing pipes frames into libx264 (yuv420p, +faststart: plays in browsers) and maps the
-source's audio (copied when the MP4 container accepts the codec, else re-encoded to AAC).
-Frames are never all held in memory.
+filter reports each frame's pts and size, so rotated and odd-sized videos need no guessing),
+from the start or from any frame (frame-accurate seeking). Frames are never all held in memory.
 """
 
 from __future__ import annotations
@@ -21,21 +19,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Iterator, Sequence
 
-import cv2
 import numpy as np
 
 from ..errors import VideoError
-from .files import partial_path
 
 
 def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-ONE_ENCODER_THREAD_UP_TO = 1280 * 720  # pixels per frame
-_MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,7 @@ def _run(args: list[str], timeout: float = 600) -> subprocess.CompletedProcess:
                           errors="replace")
 
 
-def _ffmpeg_reason(stderr: str) -> str:
+def ffmpeg_reason(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.startswith(" ")]
     interesting = [x for x in lines if re.search(r"invalid|error|not found|moov atom|no such|unknown|could not|failed", x, re.I)]
     return (interesting or lines or ["ffmpeg gave no reason"])[-1][:300]
@@ -80,7 +72,7 @@ def probe(path: str | Path) -> VideoInfo:
     if not video and audio:
         raise VideoError(f"{path}: has no video stream (audio only: {audio.group(1)})")
     if not video:
-        raise VideoError(f"{path}: not a video ({_ffmpeg_reason(header)})")
+        raise VideoError(f"{path}: not a video ({ffmpeg_reason(header)})")
     declared = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", header)
     declared_s = int(declared.group(1)) * 3600 + int(declared.group(2)) * 60 + float(declared.group(3)) if declared else None
     audio_start = None
@@ -97,7 +89,7 @@ def probe(path: str | Path) -> VideoInfo:
     tb = re.search(r"#tb 0: (\d+)/(\d+)", packets.stdout)
     rows = [r.split(",") for r in packets.stdout.splitlines() if r and not r.startswith("#")]
     if not tb or not rows:
-        raise VideoError(f"{path}: no readable video frames ({_ffmpeg_reason(packets.stderr or header)})")
+        raise VideoError(f"{path}: no readable video frames ({ffmpeg_reason(packets.stderr or header)})")
     timebase = Fraction(int(tb.group(1)), int(tb.group(2)))
     pts = np.array([int(r[2]) for r in rows], np.int64)
     durations = np.array([int(r[3]) for r in rows], np.int64)
@@ -189,7 +181,7 @@ def read_frames(path: str | Path, indices: Sequence[int] | None = None, problems
             index += 1
         proc.wait(timeout=60)
         if index == 0 and wanted is None:
-            raise VideoError(f"{path}: no frame could be decoded ({_ffmpeg_reason(''.join(tail))})")
+            raise VideoError(f"{path}: no frame could be decoded ({ffmpeg_reason(''.join(tail))})")
     finally:
         if script:
             os.unlink(script)
@@ -237,149 +229,3 @@ def _read_exact(stream, n: int) -> bytes | None:
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
-
-
-def timestamp_expression(times: np.ndarray, tolerance_s: float = 0.0005) -> str:
-    """An ffmpeg expression of the frame number N giving each frame's time in seconds.
-
-    Raw frames piped into ffmpeg arrive at a constant rate; `setpts` with this expression gives
-    them back the source's own timing, so a variable-rate video keeps its frames in sync with
-    its audio. The times are split into straight pieces (within `tolerance_s`) and written as a
-    flat sum of `gte(N,k)*(a+b*N)` steps, which ffmpeg evaluates without deep nesting."""
-    times = np.asarray(times, np.float64)
-    n = len(times)
-    pieces: list[tuple[int, float, float]] = []  # (first frame, intercept, slope)
-    start = 0
-    while start < n:
-        def fits(end: int) -> bool:  # a line through frames start and end fits all between
-            if end == start:
-                return True
-            slope = (times[end] - times[start]) / (end - start)
-            k = np.arange(start, end + 1)
-            return bool(np.abs(times[start] + slope * (k - start) - times[start : end + 1]).max() <= tolerance_s)
-        step = 1
-        end = start
-        while end + step < n and fits(end + step):  # gallop, then bisect the last stride
-            end += step
-            step *= 2
-        while step > 1:
-            step //= 2
-            if end + step < n and fits(end + step):
-                end += step
-        slope = (times[end] - times[start]) / (end - start) if end > start else 0.0
-        pieces.append((start, times[start] - slope * start, slope))
-        start = end + 1
-    terms, prev_a, prev_b = [], 0.0, 0.0
-    for first, a, b in pieces:
-        da, db = a - prev_a, b - prev_b
-        body = f"{da:.9f}+{db:.12f}*N"
-        terms.append(body if first == 0 else f"gte(N,{first})*({body})")
-        prev_a, prev_b = a, b
-    return "+".join(terms)
-
-
-class VideoWriter:
-    """H.264 MP4 that browsers play, with the source's audio track when it has one.
-
-    Given the source's frame times (`VideoInfo.frame_times`), every frame keeps its own
-    timestamp, so variable-rate sources stay in sync with their audio; otherwise frames are
-    written at `frame_rate`. Odd widths or heights are padded by one pixel (yuv420p needs even
-    sizes).
-
-    Frames of even size go down the pipe already in yuv420p, converted by OpenCV: half the bytes
-    of RGB, and ffmpeg's own conversion is skipped (WolfgangLanger's 472 frames: ffmpeg spends
-    3.1 instead of 4.0 CPU-s, medians of 5 alternating runs; the colours come back from a
-    lossless round trip closer to the RGB frames than through ffmpeg's conversion, 99th-percentile
-    error 2 vs 13 levels on annotated frames). Up to 720p x264 encodes on one thread: analysis
-    keeps every core busy and is the slower side there, and one thread spends a little less CPU
-    than x264's frame threads (2.97 vs 3.19 CPU-s, medians of 5).
-    """
-
-    def __init__(self, path: str | Path, width: int, height: int, frame_rate: Fraction,
-                 audio_from: VideoInfo | None = None, crf: int = 20, preset: str = "veryfast",
-                 frame_times: np.ndarray | None = None):
-        self.path, self.size = Path(path), (width, height)
-        self._yuv = width % 2 == 0 and height % 2 == 0
-        args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                "-f", "rawvideo", "-pix_fmt", "yuv420p" if self._yuv else "rgb24", "-s", f"{width}x{height}",
-                "-framerate", f"{frame_rate.numerator}/{frame_rate.denominator}", "-i", "pipe:0"]
-        if audio_from is not None and audio_from.audio_codec:
-            args += ["-i", str(audio_from.path), "-map", "0:v:0", "-map", "1:a:0"]
-            args += ["-c:a", "copy"] if audio_from.audio_codec in _MP4_AUDIO_COPY else ["-c:a", "aac", "-b:a", "160k"]
-        else:
-            args += ["-map", "0:v:0"]
-        filters = ["pad=ceil(iw/2)*2:ceil(ih/2)*2"] if width % 2 or height % 2 else []
-        self._script = None
-        if frame_times is not None and len(frame_times) > 1:
-            filters += ["settb=1/90000", f"setpts='({timestamp_expression(frame_times)})/TB'"]
-            args += ["-fps_mode", "passthrough", "-enc_time_base:v", "1/90000", "-video_track_timescale", "90000"]
-        if filters:
-            # A script file, because a long variable-rate timing expression can outgrow argv. It
-            # has a partial name, so a rerun after a killed worker removes it like other leftovers.
-            self._script = partial_path(self.path, kind="filter", suffix=".txt")
-            self._script.write_text(",".join(filters))
-            args += ["-/filter:v", str(self._script)]
-        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                 *(["-threads", "1"] if width * height <= ONE_ENCODER_THREAD_UP_TO else []),
-                 "-movflags", "+faststart", "-f", "mp4", str(self.path)]
-        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.frames_written = 0
-
-    def write(self, rgb: np.ndarray) -> None:
-        if rgb.shape != (self.size[1], self.size[0], 3):
-            raise ValueError(f"frame of shape {rgb.shape} does not match the video size {self.size} (RGB expected)")
-        try:
-            rgb = np.ascontiguousarray(rgb, np.uint8)
-            self._proc.stdin.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420) if self._yuv else rgb)
-        except BrokenPipeError as exc:
-            raise VideoError(f"{self.path}: the encoder stopped ({self._stderr()})") from exc
-        self.frames_written += 1
-
-    def _stderr(self) -> str:
-        try:
-            return _ffmpeg_reason(self._proc.stderr.read().decode(errors="replace"))
-        except Exception:
-            return "no message"
-
-    def close(self) -> None:
-        self._proc.stdin.close()
-        try:
-            if self._proc.wait(timeout=600) != 0:
-                raise VideoError(f"{self.path}: encoding failed ({self._stderr()})")
-            self._proc.stderr.close()
-        finally:
-            self._remove_script()
-
-    def abort(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        self._remove_script()
-
-    def _remove_script(self) -> None:
-        if self._script is not None:
-            self._script.unlink(missing_ok=True)
-
-
-def join_segments(segments: list[Path], out: str | Path, audio_from: VideoInfo | None = None) -> Path:
-    """MP4 segments (each starting with a keyframe, as every VideoWriter file does) joined into
-    `out` without re-encoding, with the source's audio track when it has one (copied like
-    VideoWriter does, else AAC)."""
-    out = Path(out)
-    listing = partial_path(out, kind="segments", suffix=".txt")
-    listing.write_text("".join(f"file '{Path(s).resolve()}'\n" for s in segments))
-    args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
-    if audio_from is not None and audio_from.audio_codec:
-        args += ["-i", str(audio_from.path), "-map", "0:v:0", "-map", "1:a:0"]
-        args += ["-c:a", "copy"] if audio_from.audio_codec in _MP4_AUDIO_COPY else ["-c:a", "aac", "-b:a", "160k"]
-    else:
-        args += ["-map", "0:v:0"]
-    args += ["-c:v", "copy", "-movflags", "+faststart", "-f", "mp4", str(out)]
-    try:
-        done = subprocess.run(args, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise VideoError(f"{out}: joining {len(segments)} segments failed ({_ffmpeg_reason(done.stderr)})")
-    finally:
-        listing.unlink(missing_ok=True)
-    return out
-
