@@ -24,7 +24,7 @@ from emotion.inference import cache
 from emotion.inference.analyzer import EmotionAnalyzer
 from emotion.io.image import load_image
 from emotion.io.video import read_frames
-from emotion.temporal.people import MAX_DISTANCE, agglomerate, group_distance, mean_descriptor
+from emotion.temporal.people import MAX_DISTANCE, MIN_FACE_FOR_EMBEDDING, agglomerate, group_distance, mean_descriptor
 from emotion.types import box_iou
 
 PER_PERSON = 6
@@ -44,7 +44,7 @@ def describe_people(video: Path, timeline: Path, analyzer, embedder, per_person:
         rows = [r for r in csv.DictReader(fh) if r.get("person_id")]
     wanted: dict[int, list[tuple[int, np.ndarray]]] = {}
     for person_id in sorted({int(r["person_id"]) for r in rows}):
-        own = [r for r in rows if int(r["person_id"]) == person_id and int(r["w"]) >= 48]
+        own = [r for r in rows if int(r["person_id"]) == person_id and min(int(r["w"]), int(r["h"])) >= MIN_FACE_FOR_EMBEDDING]
         for r in (own[int(k)] for k in np.linspace(0, len(own) - 1, min(per_person, len(own)))) if own else ():
             x, y, w, h = (float(r[c]) for c in ("x", "y", "w", "h"))
             wanted.setdefault(int(r["frame"]), []).append((person_id, np.array([x, y, x + w, y + h], np.float32)))
@@ -71,7 +71,7 @@ def read_gallery(folder: Path, analyzer, embedder) -> dict[str, np.ndarray]:
         if not faces:
             raise UsageError(f"{path}: no face found in this gallery photo")
         face = max(faces, key=lambda f: f.box[2] * f.box[3])
-        out[path.stem] = embedder.embed(rgb, face.xyxy, None if face.keypoints is None else face.keypoints[:2])
+        out[path.stem] = embedder.embed_face(rgb, face)
     if not out:
         raise UsageError(f"{folder}: no .jpg or .png photos in the gallery")
     return out

@@ -94,7 +94,7 @@ def half_descriptors(clip: Path, analyzer, embedder, every_s: float = 1.0) -> li
             faces = analyzer.analyze(f.rgb)
             if faces:
                 face = max(faces, key=lambda x: x.box[2] * x.box[3])
-                vectors.append(embedder.embed(f.rgb, face.xyxy, face.keypoints[:2]))
+                vectors.append(embedder.embed_face(f.rgb, face))
                 last = f.time_s
         mean = np.mean(vectors, axis=0)
         out.append(mean / np.linalg.norm(mean))
@@ -108,7 +108,7 @@ def verification(media: Path) -> dict:
         people[clip] = half_descriptors(media / clip, analyzer, embedder)
     image = load_image(media / "multi_face.jpg")
     for k, face in enumerate(sorted(analyzer.analyze(image), key=lambda f: f.xyxy[0])):
-        people[f"multi_face.jpg #{k + 1}"] = [embedder.embed(image, face.xyxy, face.keypoints[:2])]
+        people[f"multi_face.jpg #{k + 1}"] = [embedder.embed_face(image, face)]
     same = {name: distance(*v) for name, v in people.items() if len(v) == 2}
     names = list(people)
     different = {f"{a} / {b}": min(distance(x, y) for x in people[a] for y in people[b])
@@ -116,7 +116,7 @@ def verification(media: Path) -> dict:
     face = analyzer.analyze(image)[0]
     started = time.perf_counter()
     for _ in range(50):
-        embedder.embed(image, face.xyxy, face.keypoints[:2])
+        embedder.embed_face(image, face)
     return {"same": same, "different": different, "threshold": MAX_DISTANCE,
             "true_match_rate": sum(d <= MAX_DISTANCE for d in same.values()) / len(same),
             "false_match_rate": sum(d <= MAX_DISTANCE for d in different.values()) / len(different),

@@ -79,6 +79,11 @@ class FaceEmbedder:
             v = self._net.get_tensor(self._output).ravel().astype(np.float32)
         return v / max(float(np.linalg.norm(v)), 1e-9)
 
+    def embed_face(self, image_rgb: np.ndarray, face) -> np.ndarray:
+        """The descriptor of a detected face (a FaceResult), aligned on its eyes when the detector
+        gave keypoints (BlazeFace), else on its box (Haar)."""
+        return self.embed(image_rgb, face.xyxy, None if face.keypoints is None else face.keypoints[:2])
+
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     """Euclidean distance between two unit descriptors (0 same face, 2 opposite)."""

@@ -42,7 +42,6 @@ class TrackRecord:
     first_s: float
     last_s: float
     frames: int = 0
-    det_sum: float = 0.0
     last_embedded_s: float = float("-inf")
     descriptors: list[np.ndarray] = field(default_factory=list)
 
@@ -83,10 +82,8 @@ class TrackBook:
         for t in tracked:
             record = self.tracks.setdefault(t.face_id, TrackRecord(t.face_id, time_s, time_s))
             record.last_s, record.frames = time_s, record.frames + 1
-            record.det_sum += t.face.det_score
             if self._due(record, t.face, time_s) and rgb is not None:
-                kp = t.face.keypoints
-                record.descriptors.append(self.embedder.embed(rgb, t.face.xyxy, None if kp is None else kp[:2]))
+                record.descriptors.append(self.embedder.embed_face(rgb, t.face))
                 record.last_embedded_s = time_s
 
     def _due(self, record: TrackRecord, face, time_s: float) -> bool:
@@ -111,19 +108,31 @@ def link(tracks: list[TrackRecord], max_distance: float = MAX_DISTANCE) -> Peopl
 
 def agglomerate(groups: list[list], distance, max_distance: float) -> list[list]:
     """Join groups greedily, closest pair first, while `distance(a, b)` (None: may never be
-    joined) is at most `max_distance`. Used for a video's tracks and a study's people."""
-    groups = [list(g) for g in groups]
-    while True:
-        best = None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                d = distance(groups[i], groups[j])
-                if d is not None and d <= max_distance and (best is None or d < best[0]):
-                    best = (d, i, j)
-        if best is None:
-            return groups
-        _, i, j = best
-        groups[i] += groups.pop(j)
+    joined) is at most `max_distance`. Used for a video's tracks and a study's people. Each
+    pair's distance is computed once, and after a join only the new group's (an hour of a
+    classroom has hundreds of tracks: recomputing every pair after every join is cubic)."""
+    groups = dict(enumerate(list(g) for g in groups))
+    joinable: dict[tuple[int, int], float] = {}
+
+    def consider(i: int, j: int) -> None:
+        d = distance(groups[i], groups[j])
+        if d is not None and d <= max_distance:
+            joinable[(i, j)] = d
+
+    for i in groups:
+        for j in groups:
+            if i < j:
+                consider(i, j)
+    next_key = len(groups)
+    while joinable:
+        i, j = min(joinable, key=lambda pair: (joinable[pair], pair))
+        groups[next_key] = groups.pop(i) + groups.pop(j)
+        joinable = {pair: d for pair, d in joinable.items() if i not in pair and j not in pair}
+        for k in groups:
+            if k != next_key:
+                consider(k, next_key)
+        next_key += 1
+    return list(groups.values())
 
 
 def group_distance(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> float | None:
@@ -183,7 +192,7 @@ class LivePeople:
     def _describe(self, face, rgb: np.ndarray) -> np.ndarray | None:
         if self.embedder is None or min(face.box[2:]) < MIN_FACE_FOR_EMBEDDING:
             return None
-        return self.embedder.embed(rgb, face.xyxy, None if face.keypoints is None else face.keypoints[:2])
+        return self.embedder.embed_face(rgb, face)
 
     def _match(self, descriptor: np.ndarray | None, visible: set, time_s: float) -> _Person | None:
         if descriptor is None:
