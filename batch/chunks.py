@@ -94,7 +94,7 @@ def analyse_chunk(source: Path, info: VideoInfo, chunk: Chunk, analyzer, out_fil
                 continue
             tracked = stream.step(frame.time_s, faces, gray)
             if chunk.first <= frame.index < chunk.end:
-                records.add(frame.index, frame.time_s, tracked)
+                records.add(frame.index, tracked)
     finally:
         frames.close()
     with atomic_path(out_file) as tmp:
@@ -114,12 +114,11 @@ class _Records:
     """Per owned analysed frame, its faces as flat arrays (what np.savez stores)."""
 
     def __init__(self):
-        self.frames, self.times, self.face_frame = [], [], []
+        self.frames, self.face_frame = [], []
         self.xyxy, self.det, self.probs, self.keypoints, self.measures, self.blendshapes, self.motion = ([] for _ in range(7))
 
-    def add(self, index: int, time_s: float, tracked) -> None:
+    def add(self, index: int, tracked) -> None:
         self.frames.append(index)
-        self.times.append(time_s)
         for t in tracked:
             face = t.face
             self.face_frame.append(index)
@@ -135,8 +134,7 @@ class _Records:
         def stack(rows, shape):
             return np.array(rows, np.float32).reshape(-1, *shape)
 
-        return {"frames": np.array(self.frames, np.int64), "times": np.array(self.times, np.float64),
-                "face_frame": np.array(self.face_frame, np.int64), "xyxy": stack(self.xyxy, (4,)),
+        return {"frames": np.array(self.frames, np.int64), "face_frame": np.array(self.face_frame, np.int64), "xyxy": stack(self.xyxy, (4,)),
                 "det": np.array(self.det, np.float32), "probs": stack(self.probs, (NUM_CLASSES,)),
                 "keypoints": stack(self.keypoints, (KEYPOINTS, 2)), "measures": stack(self.measures, (len(MEASURE_NAMES),)),
                 "blendshapes": stack(self.blendshapes, (BLENDSHAPES,)), "motion": stack(self.motion, (len(MOTION_NAMES),)),
@@ -167,12 +165,9 @@ class ChunkedAnalysis:
                 for index in data["frames"]:
                     faces[int(index)] = ([], [])
                 for k, index in enumerate(data["face_frame"]):
-                    kp = data["keypoints"][k]
-                    has = lambda a: not np.isnan(a).all()  # noqa: E731
                     face = FaceResult(data["xyxy"][k], float(data["det"][k]), data["probs"][k],
-                                      kp if has(kp) else None, None,
-                                      data["measures"][k] if has(data["measures"][k]) else None,
-                                      blendshapes=data["blendshapes"][k] if has(data["blendshapes"][k]) else None)
+                                      _measured(data["keypoints"][k]), None, _measured(data["measures"][k]),
+                                      blendshapes=_measured(data["blendshapes"][k]))
                     faces[int(index)][0].append(face)
                     faces[int(index)][1].append(data["motion"][k])
         return ChunkedAnalysis(faces, missing, interpolated, chunks)
@@ -182,6 +177,11 @@ class ChunkedAnalysis:
         for frame in frames:
             found = self.faces.get(frame.index)
             yield (frame, None, None, None) if found is None else (frame, found[0], None, found[1])
+
+
+def _measured(values: np.ndarray) -> np.ndarray | None:
+    """A stored row, or None where the face had none (stored as NaN)."""
+    return None if np.isnan(values).all() else values
 
 
 def encode_annotated(source: Path, info: VideoInfo, chunks: list[Chunk], drawn: dict[int, list], out: Path,

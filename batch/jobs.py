@@ -95,24 +95,23 @@ def run_chunk(video: Path, out_dir: Path, options: Options, chunk, info) -> str:
     return str(path)
 
 
-def run_one(video: Path, out_dir: Path, options: Options, progress: bool, chunked: bool = False) -> dict:
+def run_one(video: Path, out_dir: Path, options: Options, progress: bool, chunks: list | None = None) -> dict:
     """Runs in the main process, a worker process or a Ray task; returns an index row and never
-    raises for a bad video (one bad video must never stop the batch). `chunked`: the video's
-    analysis is in its chunk files (run_chunk); this is the final pass, which then removes them."""
+    raises for a bad video (one bad video must never stop the batch). `chunks`: the video's
+    planned chunks (batch.chunks.plan) when its analysis is in their files (run_chunk); this is
+    then the final pass, which removes them."""
     from .video import process_video
 
     started = time.perf_counter()
     try:
         analysis = None
-        if chunked:
+        if chunks:
             import shutil
 
-            from emotion.io.video import probe
-
-            from .chunks import ChunkedAnalysis, chunk_folder, plan
+            from .chunks import ChunkedAnalysis, chunk_folder
 
             folder = chunk_folder(out_dir, video)
-            analysis = ChunkedAnalysis.load(folder, plan(probe(video), options.chunk_seconds))
+            analysis = ChunkedAnalysis.load(folder, chunks)
         result = process_video(video, out_dir, analyzer_for(options), stride=options.stride, write_video=options.write_video,
                                overwrite=options.overwrite, progress=progress, actions=options.actions,
                                command=options.command, detect_every=options.detect_every,

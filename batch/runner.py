@@ -148,6 +148,7 @@ def schedule(videos: list[Path], inputs: list[Path], options: Options, record, e
     A chunk that fails is reported and its time range left out (the video is then `partial`)."""
     pending: dict[Future, tuple] = {}
     chunks_left: dict[Path, int] = {}
+    plans: dict[Path, list] = {}
 
     def out(video: Path) -> Path:
         return out_dir_for(video, inputs, options.out_dir)
@@ -169,7 +170,7 @@ def schedule(videos: list[Path], inputs: list[Path], options: Options, record, e
                           "it is left out and the video reported partial (rerun to redo it)")
             chunks_left[video] -= 1
             if chunks_left[video] == 0:
-                submit(("video", video, None), run_one, video, out(video), options, progress, True)
+                submit(("video", video, None), run_one, video, out(video), options, progress, plans[video])
             return
         try:
             record(future.result())
@@ -180,9 +181,9 @@ def schedule(videos: list[Path], inputs: list[Path], options: Options, record, e
         info, chunks, folder = cut_in_time(video, out(video), options)
         todo = [c for c in chunks if not chunk_file(folder, c).exists()]
         if not chunks or not todo:
-            submit(("video", video, None), run_one, video, out(video), options, progress, bool(chunks))
+            submit(("video", video, None), run_one, video, out(video), options, progress, chunks or None)
             continue
-        chunks_left[video] = len(todo)
+        chunks_left[video], plans[video] = len(todo), chunks
         for chunk in todo:
             submit(("chunk", video, chunk), run_chunk, video, out(video), options, chunk, info)
     while pending:

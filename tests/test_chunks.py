@@ -102,7 +102,7 @@ def test_a_missing_chunk_leaves_the_video_partial_with_its_time_range(runs, tmp_
     _, info, chunks, _ = video_chunks(folder / "long.mp4", tmp_path, options)
     for number in (0, 2):
         run_chunk(folder / "long.mp4", tmp_path, options, chunks[number], info)
-    row = run_one(folder / "long.mp4", tmp_path, options, progress=False, chunked=True)
+    row = run_one(folder / "long.mp4", tmp_path, options, progress=False, chunks=chunks)
     summary = __import__("json").loads((tmp_path / "long.summary.json").read_text())
     assert row["status"] == "partial" and "10.0-20.0 s" in row["reason"]
     assert summary["input"]["missing_time_ranges_s"] == [[10.0, 20.0]]

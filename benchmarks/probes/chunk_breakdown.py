@@ -39,7 +39,7 @@ def main() -> int:
             run_chunk(args.video, out, options, chunk, info)
         timings[f"{len(chunks)} chunks analysed one after another ({label.split(',')[1].strip()} run)"] = time.perf_counter() - started
         started = time.perf_counter()
-        row = run_one(args.video, out, options, progress=False, chunked=True)
+        row = run_one(args.video, out, options, progress=False, chunks=chunks)
         timings[label] = time.perf_counter() - started
         assert row["status"] == "ok", row
     shutil.rmtree(work, ignore_errors=True)
