@@ -49,12 +49,12 @@ def describe_people(video: Path, timeline: Path, analyzer, embedder, per_person:
             x, y, w, h = (float(r[c]) for c in ("x", "y", "w", "h"))
             wanted.setdefault(int(r["frame"]), []).append((person_id, np.array([x, y, x + w, y + h], np.float32)))
     vectors: dict[int, list[np.ndarray]] = {}
-    for frame in read_frames(video):
-        found = analyzer.analyze(frame.rgb) if frame.index in wanted else []
-        for person_id, box in wanted.get(frame.index, ()):
-            near = max(found, key=lambda f: float(box_iou(box, f.xyxy[None])[0]), default=None)
-            matched = near is not None and near.keypoints is not None and box_iou(box, near.xyxy[None])[0] > 0.3
-            eyes = near.keypoints[:2] if matched else None
+    for frame in read_frames(video, indices=sorted(wanted)):  # one decode; only these frames are converted
+        found = analyzer.detect(frame.rgb)  # the eye keypoints the timeline does not keep
+        for person_id, box in wanted[frame.index]:
+            overlap = box_iou(box, found.xyxy) if len(found) else np.zeros(0)
+            near = int(np.argmax(overlap)) if len(overlap) and overlap.max() > 0.3 else None
+            eyes = found.keypoints[near, :2] if near is not None and found.keypoints is not None else None
             vectors.setdefault(person_id, []).append(embedder.embed(frame.rgb, box, eyes))
     return {p: mean_descriptor(v) for p, v in vectors.items()}
 
