@@ -81,6 +81,7 @@ def main() -> int:
     rows: dict[str, list[float]] = {"ffmpeg decode + x264 encode": [], "python -m batch (this project)": [],
                                     "python -m batch --face-mesh v1 (the older mesh + iris passes)": [],
                                     "python -m batch --detect-every 1 (detect every frame)": [],
+                                    "python -m batch --no-people (no face descriptors)": [],
                                     "python -m batch --no-video": [], "python -m batch --no-actions": [],
                                     "python -m batch --no-actions --no-video": [], "fer Video.analyze": []}
     fer_analysis = []
@@ -95,6 +96,8 @@ def main() -> int:
                 [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"v{run}"), "--quiet", "--face-mesh", "v1"])[0])
             rows["python -m batch --detect-every 1 (detect every frame)"].append(timed(
                 [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"d{run}"), "--quiet", "--detect-every", "1"])[0])
+            rows["python -m batch --no-people (no face descriptors)"].append(timed(
+                [sys.executable, "-m", "batch", str(args.clip), "--out", str(work / f"p{run}"), "--quiet", "--no-people"])[0])
             rows["python -m batch --no-video"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
                                                              str(work / f"n{run}"), "--quiet", "--no-video"])[0])
             rows["python -m batch --no-actions"].append(timed([sys.executable, "-m", "batch", str(args.clip), "--out",
