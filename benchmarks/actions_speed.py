@@ -56,17 +56,21 @@ def live_ms(frames: list[np.ndarray], actions: bool) -> np.ndarray:
 def per_face_ms(frames: list[np.ndarray]) -> dict[str, float]:
     """Median per face, one thread each (as the batch lanes run them), side by side on the same
     faces: the old 468-point mesh with both eyes re-measured by the iris model (three passes),
-    Face Mesh V2 (one pass, irises included), Blendshape V2 on its points, and measure() (the
-    actions, their left and right values, head pose and gaze)."""
+    Face Mesh V2 (one pass, irises included), the iris model's lids on V2's eyes (two passes),
+    Blendshape V2 on its points, and measure() (the actions, their left and right values, head
+    pose and gaze)."""
     from emotion import EmotionAnalyzer
     from emotion.inference.actions import measure
+    from emotion.inference.eyes import EyeContourModel
     from emotion.inference.face_landmarker import FaceLandmarker
     from emotion.inference.mesh_models import create_mesh_model
     from emotion.labels import COLUMNS_FROM_BLENDSHAPES
 
     analyzer = EmotionAnalyzer()
     v1, v2 = create_mesh_model("v1", threads=1), FaceLandmarker(threads=1)
-    times: dict[str, list[float]] = {"v1_mesh_and_irises_ms": [], "v2_mesh_ms": [], "v2_blendshapes_ms": [], "measure_ms": []}
+    lids = EyeContourModel(threads=1)
+    times: dict[str, list[float]] = {"v1_mesh_and_irises_ms": [], "v2_mesh_ms": [], "iris_lids_ms": [], "v2_blendshapes_ms": [],
+                                     "measure_ms": []}
 
     def timed(key, fn):
         start = time.perf_counter()
@@ -74,7 +78,7 @@ def per_face_ms(frames: list[np.ndarray]) -> dict[str, float]:
         times[key].append((time.perf_counter() - start) * 1000)
         return out
 
-    v2_mesh_only = FaceLandmarker(threads=1, blendshapes=False)
+    v2_mesh_only = FaceLandmarker(threads=1, blendshapes=False, iris_lids=False)
     for frame in frames[:200]:
         found = analyzer.detect(frame)
         if not len(found):
@@ -83,6 +87,7 @@ def per_face_ms(frames: list[np.ndarray]) -> dict[str, float]:
         timed("v1_mesh_and_irises_ms", lambda: v1.predict(frame, box, eyes))
         p = timed("v2_mesh_ms", lambda: v2_mesh_only.predict(frame, box, eyes)).points
         b = timed("v2_blendshapes_ms", lambda: v2.blendshapes(p))
+        timed("iris_lids_ms", lambda: lids.refine(frame, p))
         timed("measure_ms", lambda: measure(p, b, COLUMNS_FROM_BLENDSHAPES))
     return {k: float(np.median(v)) for k, v in times.items()}
 
@@ -132,6 +137,7 @@ def main() -> int:
               f"| old: 468-point mesh + both eyes re-measured by the iris model (3 passes) | {face['v1_mesh_and_irises_ms']:.2f} |",
               f"| shipped: Face Mesh V2 (1 pass, irises included) | {face['v2_mesh_ms']:.2f} |",
               f"| shipped: Blendshape V2 on its points | {face['v2_blendshapes_ms']:.2f} |",
+              f"| shipped: both eyes' lids re-measured by the iris model (2 passes) | {face['iris_lids_ms']:.2f} |",
               f"| `measure()` (12 actions, 20 left/right values, head pose, gaze) | {face['measure_ms']:.2f} |"]
     write_results("actions_speed", lines, {"summary": summary, "runs": rows, "per_face": face})
     return 0

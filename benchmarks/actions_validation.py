@@ -208,7 +208,7 @@ def sides_and_gaze(media: Path, analyzer) -> dict:
     # the measure's own behaviour: the first frame of single_face.mp4 (he faces the camera).
     faces = {"scikit-image's astronaut": face, "single_face.mp4, frame 0": next(iter(read_frames(media / "single_face.mp4"))).rgb}
     faces_used = dict(faces)
-    doses = {name: [d.__dict__ | {"passes": d.passes()} for d in dose_response(analyzer, image, jitter(analyzer, image))]
+    doses = {name: [d.as_dict() for d in dose_response(analyzer, image, jitter(analyzer, image))]
              for name, image in faces.items()}
     gaze = gaze_response(analyzer, face)
     looking = {}
@@ -232,15 +232,24 @@ def sides_and_gaze(media: Path, analyzer) -> dict:
 
 def shipped_rows(by_source: dict) -> dict:
     """The shipped analyzer's checks, each row from the run of its column's own source (V2's
-    geometry, or its blendshapes for the columns in FROM_BLENDSHAPES): a row's "other side" and
-    "other half" are then in the units of the measure they are compared with, which a run of
-    the mixed analyzer would not give (inter-ocular distances against 0..1 coefficients)."""
+    geometry, or its blendshapes for the columns in FROM_BLENDSHAPES), watching in the other half
+    of the face the columns that source ships (Dose.watching): "other side" and "other half" are
+    then in the units of the measure they are compared with, which a run of the mixed analyzer
+    would not give (inter-ocular distances against 0..1 coefficients)."""
+    from emotion.validation import Dose
+
     geometry, blend = by_source["v2 geometry"], by_source["v2 blendshapes"]
+    from_geometry = [n for n in MEASURE_NAMES if n not in FROM_BLENDSHAPES]
 
     def column(d):
         return d["action"] if d["side"] == "both" else f"{d['action']}_{d['side']}"
 
-    doses = {face: [b if column(b) in FROM_BLENDSHAPES else g for g, b in zip(geometry["doses"][face], blend["doses"][face])]
+    def shipped(row, columns):
+        fields = {k: v for k, v in row.items() if k not in ("unrelated", "passes")}
+        return Dose(**fields).watching(columns).as_dict()
+
+    doses = {face: [shipped(b, FROM_BLENDSHAPES) if column(b) in FROM_BLENDSHAPES else shipped(g, from_geometry)
+                    for g, b in zip(geometry["doses"][face], blend["doses"][face])]
              for face in geometry["doses"]}
     mirror = {}
     for clip, m in geometry["mirror"].items():
@@ -322,7 +331,7 @@ def sides_lines(r: dict) -> list[str]:
               + f"; on both: {len(both)} ({', '.join(both)}).", "",
               "Intensity 1 moves the action's landmarks by 0.03-0.08 inter-ocular distances (emotion/inference/warps.py); "
               "the falloffs of a side's landmarks combine by their maximum (a stated displacement is the real one) and the face "
-              "frame's anchors (outer eye corners, forehead, chin) are held. warp reach: how far the warp itself moves those "
+              "frame's anchors (outer eye corners, forehead, chin, the outline at the cheekbones and temples) are held. warp reach: how far the warp itself moves those "
               "anchors and, one-sided, the other side's landmarks, as a fraction of its displacement (0: a pure warp). rho: Spearman of the matching measure against intensity (0, .25, .5, .75, 1); change: at intensity 1; other side: "
               "the other side's change (one-sided warps); other half: the largest change of a measure of the other half of the "
               "face (upper: brows, eyes; lower: nose, mouth); subtle: the lowest intensity whose change exceeds 3x the "

@@ -13,7 +13,7 @@ tests assert them and benchmarks/actions_validation.py reports every number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
@@ -110,15 +110,30 @@ class Dose:
     rho: float  # Spearman of the matching measure against intensity
     change: float  # of the matching measure at intensity 1 (inter-ocular units)
     other_side: float | None  # change of the other side's measure at intensity 1 (one-sided warps)
-    unrelated: float  # largest change of a measure of the other half of the face at intensity 1
+    other_half: dict[str, float]  # change at intensity 1 of each watched measure of the other half of the face
     subtle: float | None  # lowest intensity whose change exceeds 3x jitter (and stays so), None: never
     reach: float  # the warp's own purity (warps.reach): what it moves that it should not, fraction of its displacement
+
+    @property
+    def unrelated(self) -> float:
+        """The largest change of a watched measure of the other half of the face."""
+        return max((abs(v) for v in self.other_half.values()), default=0.0)
+
+    def watching(self, columns) -> "Dose":
+        """This row watching only `columns` in the other half of the face. The shipped analyzer
+        takes each column from one source (geometry or blendshapes); its row is checked against
+        the other-half columns of that same source, in the same units, not against columns of
+        the other source, which it does not ship."""
+        return replace(self, other_half={n: v for n, v in self.other_half.items() if n in columns})
 
     def passes(self) -> bool:
         """Monotonic, above noise at full intensity, the other side moving at most half as much,
         other regions at most half as much as the matching measure."""
         lateral = self.other_side is None or abs(self.other_side) <= 0.5 * abs(self.change)
         return self.rho >= 0.9 and self.subtle is not None and lateral and self.unrelated <= 0.5 * abs(self.change)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "unrelated": self.unrelated, "passes": self.passes()}
 
 
 def subtle_limit(change: np.ndarray, noise: float, levels=LEVELS) -> float | None:
@@ -141,7 +156,7 @@ def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(
             unrelated = [n for n in MEASURE_NAMES if n in REGION_OF and HALF[REGION_OF[n]] != HALF[REGION_OF[action]]]
             out.append(Dose(action, "both" if len(sides) == 2 else sides[0], spearman(LEVELS, change), float(change[-1]),
                             None if other is None else float(runs[-1][INDEX[other]] - base[INDEX[other]]),
-                            float(max(abs(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated)),
+                            {n: float(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated},
                             subtle_limit(change, noise[INDEX[name]]), reach(points, action, sides)))
     return out
 

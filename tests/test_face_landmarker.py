@@ -83,3 +83,23 @@ def test_the_landmarker_runs_alone_on_a_box(astronaut):
     det = create_detector("blazeface").detect(astronaut)
     mesh = FaceLandmarker(threads=1).predict(astronaut, det.xyxy[0], det.keypoints[0][:2])
     assert mesh.presence > 0.9 and mesh.points.shape == (478, 3)
+
+
+def test_the_lids_come_from_the_iris_model_and_nothing_else_changes(astronaut):
+    """V2's own lids stay put under a half-closed eye on the astronaut; the iris model's replace
+    them (the 14 lid points of each eye, corners kept), and every other point and the
+    blendshapes, which the model computes from V2's own points, are V2's."""
+    from emotion.inference.detectors import create_detector
+    from emotion.inference.eyes import EYES
+
+    det = create_detector("blazeface").detect(astronaut)
+    box, eyes = det.xyxy[0], det.keypoints[0][:2]
+    own, refined = (FaceLandmarker(threads=1, iris_lids=lids).predict(astronaut, box, eyes) for lids in (False, True))
+    lids = sorted({i for outer, inner, _, indices in EYES for i in indices if i not in (outer, inner)})
+    others = np.setdiff1d(np.arange(478), lids)
+    assert len(lids) == 28
+    np.testing.assert_array_equal(refined.points[others], own.points[others])
+    np.testing.assert_array_equal(refined.blendshapes, own.blendshapes)
+    moved = np.linalg.norm(refined.points[lids, :2] - own.points[lids, :2], axis=1)
+    iod = np.linalg.norm(own.points[263, :2] - own.points[33, :2])
+    assert 0 < np.median(moved) < 0.05 * iod  # the same lids, re-measured, not other points

@@ -108,8 +108,8 @@ def still_rows(analyzer, rgb: np.ndarray) -> list:
             change = np.array([sided(r, action, side) for r in runs])
             noise = float(np.std([sided(s, action, side) for s in shots]))
             other = None if side == "both" else runs[-1][action, "right" if side == "left" else "left"]
-            unrelated = max(abs(runs[-1][b, s]) for b in others for s in ("left", "right"))
-            rows.append(Dose(action, side, spearman(LEVELS, change), float(change[-1]), other, float(unrelated),
+            unrelated = {f"{b}_{s}": float(runs[-1][b, s]) for b in others for s in ("left", "right")}
+            rows.append(Dose(action, side, spearman(LEVELS, change), float(change[-1]), other, unrelated,
                              subtle_limit(change, noise), reach(points, action, sides)))
     return rows
 
@@ -191,7 +191,7 @@ def main() -> int:
         lines += [f"| `{a}` | {r[a]['flow_mirror']:.2f} | {r[a]['mesh_mirror']:.2f} | {r[a]['flow_largest']:.3f} | "
                   f"{r[a]['mesh_range']:.3f} | {r[a]['flow_vs_mesh']:.2f} |" for a in PROBED]
         lines.append("")
-    write_results("skin_flow_probe", lines, {"stills": {n: [r.__dict__ | {"passes": r.passes()} for r in rows] for n, rows in still.items()},
+    write_results("skin_flow_probe", lines, {"stills": {n: [r.as_dict() for r in rows] for n, rows in still.items()},
                                              "clips": clips})
     return 0
 

@@ -42,6 +42,12 @@ R_BROW_INNER, L_BROW_INNER = (107, 66), (336, 296)
 R_BROW_OUTER, L_BROW_OUTER = (70, 105), (300, 334)
 MOUTH_R, MOUTH_L, UPPER_LIP, UPPER_LIP_IN, LOWER_LIP_IN = 61, 291, 0, 13, 14
 NOSE_TIP, CHIN, FOREHEAD, R_NOSE_WING, L_NOSE_WING, R_CHEEK, L_CHEEK = 1, 152, 10, 98, 327, 205, 425
+# The nose's ridge, from between the eyes to the tip: the midline the sides are measured from.
+# Neither the eyes nor the mouth move it, where the middle of the eye corners (the frame's origin)
+# shifts when one eye closes and would move both mouth corners' distances to the midline.
+NOSE_RIDGE = (168, 6, 197, 195, 5, 4, 1)
+# Pairs of points on the face's outline, (left, right): at the cheekbones and at the temples.
+FACE_WIDTH = ((454, 234), (356, 127))
 
 # Typical neutral mouth width in inter-ocular units (MediaPipe's canonical face), so that the
 # width term of AU12 is a change, not an absolute size.
@@ -49,11 +55,16 @@ NEUTRAL_MOUTH_WIDTH = 0.55
 
 
 def face_frame(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """(rotation with the face axes as columns, origin, inter-ocular distance) from a mesh."""
+    """(rotation with the face axes as columns, origin, inter-ocular distance) from a mesh.
+
+    The across axis follows the face's outline at the cheekbones and temples (FACE_WIDTH), not
+    the eye corners: a closing eye pulls its outer corner down (by 0.03 inter-ocular distances
+    on the test faces), which turned the whole frame by about 2 degrees and moved both mouth
+    corners, so that one eye's closure read as a lopsided smile."""
     p = points.astype(np.float64)
-    ex = p[L_EYE_OUT] - p[R_EYE_OUT]
-    iod = float(np.linalg.norm(ex))
-    ex = ex / max(iod, 1e-9)
+    iod = float(np.linalg.norm(p[L_EYE_OUT] - p[R_EYE_OUT]))
+    ex = sum((p[left] - p[right]) / max(float(np.linalg.norm(p[left] - p[right])), 1e-9) for left, right in FACE_WIDTH)
+    ex = ex / max(float(np.linalg.norm(ex)), 1e-9)
     down = p[CHIN] - p[FOREHEAD]
     ey = down - (down @ ex) * ex
     ey = ey / max(np.linalg.norm(ey), 1e-9)
@@ -133,7 +144,8 @@ def measure(points: np.ndarray, blendshapes: np.ndarray | None = None, from_blen
     inner_gap = float(np.linalg.norm(q[R_BROW_INNER[1], :2] - q[L_BROW_INNER[1], :2]))
     mouth_width = float(np.linalg.norm(q[MOUTH_R, :2] - q[MOUTH_L, :2]))
     lip_centre = h((UPPER_LIP_IN, LOWER_LIP_IN))
-    sides = {side: _side(q, h, aspect, lip_centre, *points_of) for side, points_of in SIDE_POINTS.items()}
+    midline = sum(float(q[i, 0]) for i in NOSE_RIDGE) / len(NOSE_RIDGE)
+    sides = {side: _side(q, h, aspect, lip_centre, midline, *points_of) for side, points_of in SIDE_POINTS.items()}
     combined = {
         "au1_inner_brow_raise": (sides["left"]["au1_inner_brow_raise"] + sides["right"]["au1_inner_brow_raise"]) / 2,
         "au2_outer_brow_raise": (sides["left"]["au2_outer_brow_raise"] + sides["right"]["au2_outer_brow_raise"]) / 2,
@@ -166,16 +178,16 @@ SIDE_POINTS = {
 }
 
 
-def _side(q, h, aspect, lip_centre, eye_out, eye_in, upper, lower, brow, brow_inner, brow_outer, cheek, corner, wing) -> dict:
+def _side(q, h, aspect, lip_centre, midline, eye_out, eye_in, upper, lower, brow, brow_inner, brow_outer, cheek, corner, wing) -> dict:
     """One side's actions, defined like the combined ones but from that side's points; distances
-    across the face become twice the distance to the midline (x = 0), so a symmetric face gives
-    each side the combined value."""
+    across the face become twice the distance to the midline (NOSE_RIDGE), so a symmetric face
+    gives each side the combined value."""
     corner_line = h((eye_out, eye_in))
-    half_width = abs(float(q[corner, 0]))
+    half_width = abs(float(q[corner, 0]) - midline)
     return {
         "au1_inner_brow_raise": h(brow_inner) - h(eye_in),
         "au2_outer_brow_raise": h(brow_outer) - h(eye_out),
-        "au4_brow_lower": -((h(brow) - corner_line) + 2 * abs(float(q[brow_inner[1], 0]))) / 2,
+        "au4_brow_lower": -((h(brow) - corner_line) + 2 * abs(float(q[brow_inner[1], 0]) - midline)) / 2,
         "au5_upper_lid_raise": h(upper) - corner_line,
         "au43_eye_closure": -aspect(upper, lower, eye_out, eye_in),
         "au6_cheek_raise": h(cheek) - h(lower[0]),

@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 
 from ..io.model_files import MODELS_DIR, verified_file
-from .landmarks import FaceMesh, roi_transform
+from .eyes import EyeContourModel
+from .landmarks import FaceMesh, roi_transform, to_image
 from .runtime import tflite_interpreter, write_scaled_input
 
 LANDMARKER_DIR = MODELS_DIR / "face_landmarker"
@@ -55,7 +56,7 @@ class FaceLandmarker:
     """Face Mesh V2 (+ Blendshape V2) for one face at a time. One interpreter each per instance,
     guarded by a lock (interpreters are not thread-safe); video lanes build their own."""
 
-    def __init__(self, threads: int | None = None, blendshapes: bool = True):
+    def __init__(self, threads: int | None = None, blendshapes: bool = True, iris_lids: bool = True):
         self._mesh = tflite_interpreter(checked_model_path(MESH_FILE), threads)
         self._input = self._mesh.get_input_details()[0]["index"]
         outputs = sorted(self._mesh.get_output_details(), key=lambda d: int(np.prod(d["shape"])), reverse=True)
@@ -66,6 +67,8 @@ class FaceLandmarker:
         if self._blend is not None:  # looked up once: the details are rebuilt on every call
             self._blend_in = self._blend.get_input_details()[0]["index"]
             self._blend_out = self._blend.get_output_details()[0]["index"]
+        # V2's lids stay put under a half-closing lid on some faces; the iris model's follow it.
+        self._eyes = EyeContourModel(threads) if iris_lids else None
         self._lock = threading.Lock()
 
     def predict(self, image_rgb: np.ndarray, box_xyxy: np.ndarray, eyes: np.ndarray | None = None,
@@ -80,12 +83,13 @@ class FaceLandmarker:
             self._mesh.invoke()
             points = self._mesh.get_tensor(self._points).reshape(V2_POINTS, 3).copy()
             logit = float(self._mesh.get_tensor(self._presence).ravel()[0])
-        inverse = cv2.invertAffineTransform(m)
-        xy = points[:, :2] @ inverse[:, :2].T + inverse[:, 2]
-        z = points[:, 2:] * float(np.sqrt(abs(np.linalg.det(inverse[:, :2]))))
-        mesh = np.hstack([xy, z]).astype(np.float32)
+        mesh = to_image(points, m)
         presence = 1.0 / (1.0 + np.exp(-np.clip(logit, -80, 80)))
-        return FaceMesh(mesh, presence, self.blendshapes(mesh) if self._blend is not None else None)
+        # The blendshape model reads V2's own points, as it was trained on them.
+        coefficients = self.blendshapes(mesh) if self._blend is not None else None
+        if self._eyes is not None:
+            self._eyes.refine(image_rgb, mesh)  # V2's irises are kept: they pass the gaze checks
+        return FaceMesh(mesh, presence, coefficients)
 
     def blendshapes(self, points: np.ndarray) -> np.ndarray:
         """(478, 2+) points in image pixels -> the 52 coefficients, in emotion.labels.BLENDSHAPE_NAMES order."""

@@ -12,9 +12,9 @@ Two rules keep a warp to its action (`reach` measures it; the validation reports
   each landmark moves by exactly the stated displacement (summed, the five overlapping blobs of a
   brow moved it three times as far and dragged the upper lid and the outer eye corner further
   than the brow itself);
-- the face frame's anchors (outer eye corners, forehead, chin) are held in place: a warp that
-  moved them would change every measure at once (the eye corners also stay put in a real face
-  when the lid closes).
+- the face frame's anchors (outer eye corners, forehead, chin, the outline at the cheekbones and
+  temples) are held in place: a warp that moved them would change every measure at once (the eye
+  corners also stay put in a real face when the lid closes).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray
 
 # The face frame's anchors (emotion.inference.actions.face_frame), held by every action warp: its
 # displacement tapers to zero within HOLD of its radius around each.
-ANCHORS = (a.R_EYE_OUT, a.L_EYE_OUT, a.FOREHEAD, a.CHIN)
+ANCHORS = (a.R_EYE_OUT, a.L_EYE_OUT, a.FOREHEAD, a.CHIN, *(i for pair in a.FACE_WIDTH for i in pair))
 HOLD = 0.5
 
 
