@@ -307,10 +307,16 @@ def comparison_lines(by_source: dict, fer_aucs: dict) -> list[str]:
     mirror = next((r["blendshape_mirror"] for r in by_source.values() if "blendshape_mirror" in r), None)
     if mirror:
         lines += ["", f"Blendshapes, mirror check on single_face.mp4 ({mirror['frames']} frames): each `bs_*Left` against the "
-                      "mirrored frame's `bs_*Right` (and the reverse, pooled); r means little where the coefficient hardly "
-                      "varies (std).", "", "| blendshape pair | r | std |", "|---|---:|---:|"]
+                      "mirrored frame's `bs_*Right`, and each `bs_*Right` against the mirrored `bs_*Left` (Pearson r, frame by "
+                      "frame); both directions pooled in one correlation; how much the coefficient varies (std: r means little "
+                      "where it hardly varies); and the side offset, what the model adds to Left over Right whatever the face "
+                      "does (half the mean Left - Right on the frames minus the same on their mirror images; 0 for a "
+                      "mirror-symmetric model; the baseline-relative action columns subtract it).", "",
+                  "| blendshape pair | r, Left vs mirrored Right | r, Right vs mirrored Left | pooled r | std | side offset |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for name, v in mirror["pairs"].items():
-            lines.append(f"| `{name}Left` / `{name}Right` | {v['r']:.3f} | {v['std']:.3f} |")
+            lines.append(f"| `{name}Left` / `{name}Right` | {v['r_left']:.3f} | {v['r_right']:.3f} | {v['pooled']:.3f} | "
+                         f"{v['std']:.3f} | {v['side_offset']:+.3f} |")
     return lines
 
 

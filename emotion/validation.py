@@ -172,9 +172,12 @@ def gaze_response(analyzer, image: np.ndarray, fractions=(-0.12, -0.06, 0.0, 0.0
 
 
 def blendshape_mirror(frames, analyzer) -> dict:
-    """Each `bs_*Left` coefficient of a frame against the `*Right` one of its mirror image,
-    frame by frame (and the reverse, pooled), on the largest face: Pearson r and how much the
-    coefficient varies (std) in the clip; r means little where it hardly varies."""
+    """Each `bs_*Left` coefficient of a frame against the `*Right` one of its mirror image, frame
+    by frame, on the largest face, and the reverse: Pearson r each way, how much the coefficient
+    varies (std; r means little where it hardly varies), and its side offset, the mean of
+    (Left - Right) on the frames minus the same on their mirror images, over 2: what the model
+    adds to one side whatever the face does (0 for a mirror-symmetric model). `pooled`: both
+    directions in one correlation, which such an offset lowers."""
     from .labels import BLENDSHAPE_NAMES
 
     ours, theirs = [], []
@@ -185,15 +188,20 @@ def blendshape_mirror(frames, analyzer) -> dict:
             theirs.append(b.blendshapes)
     ours, theirs = np.array(ours, np.float64), np.array(theirs, np.float64)
     index = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
+
+    def corr(x, y) -> float:
+        return round(float(np.corrcoef(x, y)[0, 1]), 3) if np.std(x) > 0 and np.std(y) > 0 else float("nan")
+
     out = {}
     for name in BLENDSHAPE_NAMES:
         if not name.endswith("Left"):
             continue
         left, right = index[name], index[name[: -len("Left")] + "Right"]
-        x = np.concatenate([ours[:, left], ours[:, right]])
-        y = np.concatenate([theirs[:, right], theirs[:, left]])
-        r = float(np.corrcoef(x, y)[0, 1]) if np.std(x) > 0 and np.std(y) > 0 else float("nan")
-        out[name[: -len("Left")]] = {"r": round(r, 3), "std": round(float(np.std(x)), 3)}
+        offset = (np.mean(ours[:, left] - ours[:, right]) - np.mean(theirs[:, left] - theirs[:, right])) / 2
+        out[name[: -len("Left")]] = {
+            "r_left": corr(ours[:, left], theirs[:, right]), "r_right": corr(ours[:, right], theirs[:, left]),
+            "pooled": corr(np.concatenate([ours[:, left], ours[:, right]]), np.concatenate([theirs[:, right], theirs[:, left]])),
+            "std": round(float(np.std(np.concatenate([ours[:, left], ours[:, right]]))), 3), "side_offset": round(float(offset), 3)}
     return {"frames": len(ours), "pairs": out}
 
 
