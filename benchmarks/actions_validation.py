@@ -169,12 +169,13 @@ def real_clip(clip: Path) -> dict:
     from emotion.temporal.dynamics import FaceDynamics
 
     analyzer, dynamics = EmotionAnalyzer(actions=True), FaceDynamics()
-    measures, probs = [], []
+    measures, probs, times = [], [], []
     for frame in read_frames(clip):
         faces = [replace(f, face_id=1) for f in analyzer.analyze(frame.rgb)[:1]]
         for tracked in dynamics.update(frame.time_s, to_gray(frame.rgb), faces):
             measures.append(tracked.measures)
             probs.append(tracked.face.probabilities)
+            times.append(frame.time_s)
     measures, probs = np.array(measures), np.array(probs)
 
     def spearman(a, b):
@@ -184,13 +185,36 @@ def real_clip(clip: Path) -> dict:
     pull = measures[:, MEASURE_NAMES.index("au12_lip_corner_pull")]
     happy = probs[:, EMOTIONS.index("happy")]
     events = dynamics.events(episodes=False)
-    blinks = [e for e in events if e.kind == "micro" and "au43_eye_closure" in e.signals.split("+")]
+    blinks = [e for e in events if e.kind == "micro" and any(n.startswith("au43_eye_closure") for n in e.signals.split("+"))]
+    blink_figure(clip, np.array(times), measures, blinks)
     return {"clip": clip.name, "frames": len(measures),
             "spearman_lip_corner_pull_vs_cnn_happy": round(spearman(pull, happy), 3),
             "auc_lip_corner_pull_for_cnn_happy_frames": round(auc(pull, happy > 0.5), 3),
             "blink_events": [{"onset_s": round(e.onset_s, 3), "offset_s": round(e.offset_s, 3),
                               "magnitude": round(e.magnitude, 1)} for e in blinks],
             "micro_events": len([e for e in events if e.kind == "micro"])}
+
+
+def blink_figure(clip: Path, times: np.ndarray, measures: np.ndarray, blinks) -> None:
+    """RESULTS/actions_validation_blinks_CLIP.png: each eye's closure over the clip, the blinks
+    found shaded, to check against the video by eye."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from results_io import RESULTS
+
+    fig, ax = plt.subplots(figsize=(12, 3))
+    for side in ("left", "right"):
+        ax.plot(times, measures[:, MEASURE_NAMES.index(f"au43_eye_closure_{side}")], lw=1, label=f"au43_eye_closure_{side}")
+    for b in blinks:
+        ax.axvspan(b.onset_s, b.offset_s + 0.04, color="tab:red", alpha=0.3, lw=0)
+    ax.set(xlabel="time, s", ylabel="eye closure (raw)", title=f"{clip.name}: eye closure; shaded: the blinks found")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(RESULTS / f"actions_validation_blinks_{clip.stem}.png", dpi=80)
+    plt.close(fig)
 
 
 def sides_and_gaze(media: Path, analyzer) -> dict:
@@ -395,10 +419,13 @@ def main() -> int:
               f"- ROC AUC of lip-corner pull for frames the CNN calls happy (p > 0.5): {clip['auc_lip_corner_pull_for_cnn_happy_frames']:.3f}",
               f"- micro events found: {clip['micro_events']}; blinks (eye-closure micro events): "
               + (", ".join(f"{b['onset_s']:.2f}-{b['offset_s']:.2f} s" for b in clip["blink_events"]) or "none"),
+              "", f"![eye closure and the blinks found](actions_validation_blinks_{Path(clip['clip']).stem}.png)",
               "", f"## Real clip: {blink_clip['clip']} ({blink_clip['frames']} frames)", "",
               "- blinks (eye-closure micro events): "
               + (", ".join(f"{b['onset_s']:.2f}-{b['offset_s']:.2f} s (z {b['magnitude']})" for b in blink_clip["blink_events"]) or "none")
-              + f"; micro events in all: {blink_clip['micro_events']}"] + comparison_lines(by_source, fer_aucs) \
+              + f"; micro events in all: {blink_clip['micro_events']}",
+              "", f"![eye closure and the blinks found](actions_validation_blinks_{Path(blink_clip['clip']).stem}.png)"] \
+        + comparison_lines(by_source, fer_aucs) \
         + ["", "# The shipped analyzer in detail (each row from its column's source)"] + sides_lines(sides)
     write_results("actions_validation", lines, {"auc": aucs, "fusion": fused, "real_clip": clip, "blink_clip": blink_clip,
                                                 "sides_and_gaze": sides, "by_source": by_source, "fer_auc_by_source": fer_aucs})

@@ -8,16 +8,19 @@ is about 0.01 inter-ocular distances), so a perfectly still face produces no eve
 one needs a proportionally larger change. An event is a run of frames where some signal stays
 beyond LOW and at least once reaches HIGH (hysteresis: the run starts and ends where the
 movement does, not where it crosses the high bar). Runs of up to 0.5 s are `micro` events;
-longer ones are `movement`s. Episodes are sustained changes (at least 1 s) of the smoothed top
+longer ones are `movement`s. Blinks are found a second way, against what the eye did in the
+second around them rather than the face's baseline (BLINK_CONTEXT_S), so that they show up while
+the face looks down or turns. Episodes are sustained changes (at least 1 s) of the smoothed top
 emotion away from the face's usual one.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..labels import ACTION_NAMES, COLUMNS_FROM_BLENDSHAPES, EMOTIONS, EVENT_COLUMNS, MOTION_NAMES, PROB_NAMES, REGION_OF, SIDE_NAMES, SIGNAL_NAMES
 
@@ -30,6 +33,14 @@ EPISODE_MIN_S = 1.0
 FLOOR = {**{n: 0.01 for n in ACTION_NAMES + SIDE_NAMES}, "au43_eye_closure": 0.02, "au43_eye_closure_left": 0.02,
          "au43_eye_closure_right": 0.02, **{n: 0.05 for n in COLUMNS_FROM_BLENDSHAPES},
          **{n: 0.3 for n in MOTION_NAMES}, **{n: 0.08 for n in PROB_NAMES}}
+# Blinks: an eye closing and reopening within MICRO_MAX_S, found against what that eye did around
+# it (its running median over BLINK_CONTEXT_S) instead of the face's baseline. Looking down or
+# turning the head moves the eye-closure measure for seconds; that both widens the baseline's
+# spread and merges a blink into a long movement: none of the six blinks of
+# WolfgangLanger_Pexels.mp4 (6.4, 8.4, 10.3, 12.0, 16.1 and 17.9 s, checked by eye) was an eye
+# event against the baseline.
+BLINK_SIGNALS = ("au43_eye_closure", "au43_eye_closure_left", "au43_eye_closure_right")
+BLINK_CONTEXT_S = 1.0
 REGION = {**REGION_OF, **{n: n.removeprefix("motion_") for n in MOTION_NAMES}, **{n: "face" for n in PROB_NAMES}}
 ONE_SIDED = set(MOTION_NAMES)  # energies only grow
 
@@ -154,7 +165,7 @@ def detect_events(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
     z = baseline.z(signals, names)
     strength = np.abs(z).max(axis=1)
     step = float(np.median(np.diff(times)))
-    events = []
+    events: list[Event] = []
     prob_idx = [names.index(p) for p in PROB_NAMES if p in names]
     shape_idx = [j for j, n in enumerate(names) if n not in ONE_SIDED]
     for a, b in _runs(strength >= LOW, times, max_gap=3 * step):
@@ -176,7 +187,68 @@ def detect_events(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
                             float(times[a]), float(times[apex]), float(times[b]), float(duration),
                             "+".join(regions), _side(names, crossed, peak), "+".join(names[j] for j in crossed),
                             float(peak.max()), _prototype_emotion(dict(zip(names, signed_peak))) or cnn, cnn))
-    return events
+    return with_blinks(events, detect_blinks(face_id, times, signals, baseline, names))
+
+
+def with_blinks(events: list[Event], blinks: list[Event]) -> list[Event]:
+    """`events` with the blinks added, by onset; a blink whose apex falls in a micro event of the
+    baseline pass (seen there as eye motion, say) is merged into it: its signals join that event's."""
+    out = list(events)
+    for blink in blinks:
+        k = next((k for k, e in enumerate(out) if e.kind == "micro" and e.onset_s <= blink.apex_s <= e.offset_s), None)
+        if k is None:
+            out.append(blink)
+            continue
+        e = out[k]
+        regions = e.regions.split("+") + [r for r in blink.regions.split("+") if r not in e.regions.split("+")]
+        signals = e.signals.split("+") + [n for n in blink.signals.split("+") if n not in e.signals.split("+")]
+        out[k] = replace(e, regions="+".join(regions), signals="+".join(signals), side=e.side or blink.side,
+                         magnitude=max(e.magnitude, blink.magnitude))
+    return sorted(out, key=lambda e: e.onset_s)
+
+
+def running_median(values: np.ndarray, times: np.ndarray, span_s: float) -> np.ndarray:
+    """Each value's median over the frames within span_s around it (NaN frames left out)."""
+    step = float(np.median(np.diff(times)))
+    half = max(int(round(span_s / step / 2)), 1)
+    padded = np.pad(np.asarray(values, np.float64), half, constant_values=np.nan)
+    with warnings.catch_warnings():  # a window of frames without actions has no median
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(sliding_window_view(padded, 2 * half + 1), axis=1)
+
+
+def detect_blinks(face_id: int, times: np.ndarray, signals: np.ndarray, baseline: Baseline,
+                  names: tuple[str, ...]) -> list[Event]:
+    """Blinks (BLINK_SIGNALS) as micro events of the eyes: each eye-closure signal's rise over its
+    running median, in units of the robust spread of that rise (floored like the baseline's),
+    closing only."""
+    present = [n for n in BLINK_SIGNALS if n in names]
+    if BLINK_SIGNALS[0] not in present or np.isnan(signals[:, names.index(BLINK_SIGNALS[0])]).all():
+        return []
+    rise = {}
+    for n in present:
+        residual = signals[:, names.index(n)] - running_median(signals[:, names.index(n)], times, BLINK_CONTEXT_S)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            spread = 1.4826 * np.nanmedian(np.abs(residual - np.nanmedian(residual)))
+        rise[n] = np.nan_to_num(np.maximum(residual / max(float(np.nan_to_num(spread)), FLOOR[n]), 0))
+    step = float(np.median(np.diff(times)))
+    prob_idx = [names.index(p) for p in PROB_NAMES if p in names]
+    blinks = []
+    strongest = np.max([rise[n] for n in present], axis=0)  # one eye closing alone (a wink) counts
+    for a, b in _runs(strongest >= LOW, times, max_gap=3 * step):
+        closing = strongest[a : b + 1]
+        duration = times[b] - times[a] + step
+        apex = a + int(np.argmax(closing))
+        if closing.max() < HIGH or duration > MICRO_MAX_S + 1e-9:
+            continue
+        peaks = {n: float(r[a : b + 1].max()) for n, r in rise.items()}
+        crossed = sorted((n for n in present if peaks[n] >= HIGH), key=lambda n: -peaks[n])
+        cnn = _cnn_emotion(signals[a : b + 1][:, prob_idx], baseline.median[prob_idx]) if prob_idx else ""
+        side = side_of(peaks.get(BLINK_SIGNALS[1], 0.0), peaks.get(BLINK_SIGNALS[2], 0.0))
+        blinks.append(Event(face_id, "micro", float(times[a]), float(times[apex]), float(times[b]), float(duration), "eyes",
+                            side, "+".join(crossed), float(closing.max()), cnn, cnn))
+    return blinks
 
 
 def detect_episodes(face_id: int, times: np.ndarray, smoothed: np.ndarray) -> list[Event]:
