@@ -35,6 +35,13 @@ def spearman(x, y) -> float:
     return float(np.corrcoef(rx, ry)[0, 1]) if np.std(rx) > 0 and np.std(ry) > 0 else 0.0
 
 
+def pearson(x, y) -> float:
+    """Pearson r over the frames where both are finite (NaN when either side does not vary)."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    return float(np.corrcoef(x[ok], y[ok])[0, 1]) if ok.sum() > 2 and np.std(x[ok]) > 0 and np.std(y[ok]) > 0 else float("nan")
+
+
 def largest_measured(analyzer, image: np.ndarray):
     """The largest face that got facial actions (a FaceResult), or None."""
     faces = [f for f in analyzer.analyze(image) if f.measures is not None]
@@ -61,10 +68,6 @@ def mirrored(frames, analyzer) -> tuple[np.ndarray, np.ndarray]:
 def mirror_report(ours: np.ndarray, theirs: np.ndarray) -> dict:
     """Correlations, frame by frame, of each left measure with the mirrored right one (and of all
     sided measures pooled, each centred), and of yaw and gaze yaw with their mirrored values."""
-    def corr(x, y):
-        ok = np.isfinite(x) & np.isfinite(y)
-        return float(np.corrcoef(x[ok], y[ok])[0, 1]) if ok.sum() > 2 and np.std(x[ok]) > 0 and np.std(y[ok]) > 0 else float("nan")
-
     def relative(m):
         return {n: m[:, INDEX[n]] - np.nanmedian(m[:, INDEX[n]]) for n in MEASURE_NAMES}
 
@@ -78,11 +81,11 @@ def mirror_report(ours: np.ndarray, theirs: np.ndarray) -> dict:
             x, y = ours[:, INDEX[f"{action}_{side}"]], theirs[:, INDEX[f"{action}_{other}"]]
             xs.append(x - np.nanmean(x))
             ys.append(y - np.nanmean(y))
-        per_action[action] = round(corr(ours[:, INDEX[f"{action}_left"]], theirs[:, INDEX[f"{action}_right"]]), 3)
-    return {"frames": len(ours), "sided_pooled": round(corr(np.concatenate(xs), np.concatenate(ys)), 3), "per_action": per_action,
-            "yaw": round(corr(ours[:, INDEX["yaw"]], theirs[:, INDEX["yaw"]]), 3),
-            "gaze_yaw": round(corr(ours[:, INDEX["gaze_yaw"]], theirs[:, INDEX["gaze_yaw"]]), 3),
-            "asymmetry": round(corr(*map(np.array, zip(*both))), 3) if len(both) > 2 else float("nan"),
+        per_action[action] = round(pearson(ours[:, INDEX[f"{action}_left"]], theirs[:, INDEX[f"{action}_right"]]), 3)
+    return {"frames": len(ours), "sided_pooled": round(pearson(np.concatenate(xs), np.concatenate(ys)), 3), "per_action": per_action,
+            "yaw": round(pearson(ours[:, INDEX["yaw"]], theirs[:, INDEX["yaw"]]), 3),
+            "gaze_yaw": round(pearson(ours[:, INDEX["gaze_yaw"]], theirs[:, INDEX["gaze_yaw"]]), 3),
+            "asymmetry": round(pearson(*map(np.array, zip(*both))), 3) if len(both) > 2 else float("nan"),
             "asymmetry_frames": len(both)}
 
 
@@ -189,8 +192,8 @@ def blendshape_mirror(frames, analyzer) -> dict:
     ours, theirs = np.array(ours, np.float64), np.array(theirs, np.float64)
     index = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
 
-    def corr(x, y) -> float:
-        return round(float(np.corrcoef(x, y)[0, 1]), 3) if np.std(x) > 0 and np.std(y) > 0 else float("nan")
+    def rounded_r(x, y) -> float:
+        return round(pearson(x, y), 3)
 
     out = {}
     for name in BLENDSHAPE_NAMES:
@@ -199,8 +202,8 @@ def blendshape_mirror(frames, analyzer) -> dict:
         left, right = index[name], index[name[: -len("Left")] + "Right"]
         offset = (np.mean(ours[:, left] - ours[:, right]) - np.mean(theirs[:, left] - theirs[:, right])) / 2
         out[name[: -len("Left")]] = {
-            "r_left": corr(ours[:, left], theirs[:, right]), "r_right": corr(ours[:, right], theirs[:, left]),
-            "pooled": corr(np.concatenate([ours[:, left], ours[:, right]]), np.concatenate([theirs[:, right], theirs[:, left]])),
+            "r_left": rounded_r(ours[:, left], theirs[:, right]), "r_right": rounded_r(ours[:, right], theirs[:, left]),
+            "pooled": rounded_r(np.concatenate([ours[:, left], ours[:, right]]), np.concatenate([theirs[:, right], theirs[:, left]])),
             "std": round(float(np.std(np.concatenate([ours[:, left], ours[:, right]]))), 3), "side_offset": round(float(offset), 3)}
     return {"frames": len(ours), "pairs": out}
 

@@ -37,7 +37,7 @@ FLOOR = {**{n: 0.01 for n in ACTION_NAMES + SIDE_NAMES}, "au43_eye_closure": 0.0
 # it (its running median over BLINK_CONTEXT_S) instead of the face's baseline. Looking down or
 # turning the head moves the eye-closure measure for seconds; that both widens the baseline's
 # spread and merges a blink into a long movement: none of the six blinks of
-# WolfgangLanger_Pexels.mp4 (6.4, 8.4, 10.3, 12.0, 16.1 and 17.9 s, checked by eye) was an eye
+# WolfgangLanger_Pexels.mp4 (6.4, 8.4, 10.3, 12.0, 16.1 and 17.8 s, checked by eye) was an eye
 # event against the baseline.
 BLINK_SIGNALS = ("au43_eye_closure", "au43_eye_closure_left", "au43_eye_closure_right")
 BLINK_CONTEXT_S = 1.0
@@ -220,29 +220,25 @@ def running_median(values: np.ndarray, times: np.ndarray, span_s: float) -> np.n
 def detect_blinks(face_id: int, times: np.ndarray, signals: np.ndarray, baseline: Baseline,
                   names: tuple[str, ...]) -> list[Event]:
     """Blinks (BLINK_SIGNALS) as micro events of the eyes: each eye-closure signal's rise over its
-    running median, in units of the robust spread of that rise (floored like the baseline's),
+    running median, as a robust z-score against those rises (Baseline, with the same floors),
     closing only."""
     present = [n for n in BLINK_SIGNALS if n in names]
     if BLINK_SIGNALS[0] not in present or np.isnan(signals[:, names.index(BLINK_SIGNALS[0])]).all():
         return []
-    rise = {}
-    for n in present:
-        residual = signals[:, names.index(n)] - running_median(signals[:, names.index(n)], times, BLINK_CONTEXT_S)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            spread = 1.4826 * np.nanmedian(np.abs(residual - np.nanmedian(residual)))
-        rise[n] = np.nan_to_num(np.maximum(residual / max(float(np.nan_to_num(spread)), FLOOR[n]), 0))
+    residuals = np.column_stack([signals[:, names.index(n)] - running_median(signals[:, names.index(n)], times, BLINK_CONTEXT_S)
+                                 for n in present])
+    rises = np.maximum(Baseline.of(residuals, tuple(present)).z(residuals, tuple(present)), 0)
+    strongest = rises.max(axis=1)  # one eye closing alone (a wink) counts
     step = float(np.median(np.diff(times)))
     prob_idx = [names.index(p) for p in PROB_NAMES if p in names]
     blinks = []
-    strongest = np.max([rise[n] for n in present], axis=0)  # one eye closing alone (a wink) counts
     for a, b in _runs(strongest >= LOW, times, max_gap=3 * step):
         closing = strongest[a : b + 1]
         duration = times[b] - times[a] + step
         apex = a + int(np.argmax(closing))
         if closing.max() < HIGH or duration > MICRO_MAX_S + 1e-9:
             continue
-        peaks = {n: float(r[a : b + 1].max()) for n, r in rise.items()}
+        peaks = dict(zip(present, map(float, rises[a : b + 1].max(axis=0))))
         crossed = sorted((n for n in present if peaks[n] >= HIGH), key=lambda n: -peaks[n])
         cnn = _cnn_emotion(signals[a : b + 1][:, prob_idx], baseline.median[prob_idx]) if prob_idx else ""
         side = side_of(peaks.get(BLINK_SIGNALS[1], 0.0), peaks.get(BLINK_SIGNALS[2], 0.0))
