@@ -208,13 +208,19 @@ def with_blinks(events: list[Event], blinks: list[Event]) -> list[Event]:
 
 
 def running_median(values: np.ndarray, times: np.ndarray, span_s: float) -> np.ndarray:
-    """Each value's median over the frames within span_s around it (NaN frames left out)."""
+    """Each value's median over the frames within span_s around it, NaN frames left out;
+    `values` (n,) or (n, k), one median per column. Sorted windows (NaN sorts last) and the
+    middle of each window's valid count: np.nanmedian over the same windows took three times as
+    long, and live looks for blinks on every frame."""
     step = float(np.median(np.diff(times)))
     half = max(int(round(span_s / step / 2)), 1)
-    padded = np.pad(np.asarray(values, np.float64), half, constant_values=np.nan)
-    with warnings.catch_warnings():  # a window of frames without actions has no median
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(sliding_window_view(padded, 2 * half + 1), axis=1)
+    values = np.asarray(values, np.float64)
+    padded = np.pad(values, [(half, half)] + [(0, 0)] * (values.ndim - 1), constant_values=np.nan)
+    windows = np.sort(sliding_window_view(padded, 2 * half + 1, axis=0), axis=-1)
+    valid = (~np.isnan(windows)).sum(axis=-1)
+    low = np.take_along_axis(windows, np.maximum(valid - 1, 0)[..., None] // 2, -1)[..., 0]
+    high = np.take_along_axis(windows, (valid // 2)[..., None], -1)[..., 0]
+    return np.where(valid > 0, (low + high) / 2, np.nan)
 
 
 def detect_blinks(face_id: int, times: np.ndarray, signals: np.ndarray, baseline: Baseline,
@@ -225,8 +231,8 @@ def detect_blinks(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
     present = [n for n in BLINK_SIGNALS if n in names]
     if BLINK_SIGNALS[0] not in present or np.isnan(signals[:, names.index(BLINK_SIGNALS[0])]).all():
         return []
-    residuals = np.column_stack([signals[:, names.index(n)] - running_median(signals[:, names.index(n)], times, BLINK_CONTEXT_S)
-                                 for n in present])
+    closure = signals[:, [names.index(n) for n in present]].astype(np.float64)
+    residuals = closure - running_median(closure, times, BLINK_CONTEXT_S)
     rises = np.maximum(Baseline.of(residuals, tuple(present)).z(residuals, tuple(present)), 0)
     strongest = rises.max(axis=1)  # one eye closing alone (a wink) counts
     step = float(np.median(np.diff(times)))
