@@ -32,6 +32,9 @@ def _parse(argv=None):
     p.add_argument("--lr", type=float, help="peak learning rate (one-cycle) or starting one (plateau)")
     p.add_argument("--label-smoothing", type=float)
     p.add_argument("--mixup", type=float, help="share of batches mixed by mixup or cutmix (0..1)")
+    p.add_argument("--augment", choices=("seed", "real", "video"),
+                   help="augmentation: real (webcam-like; the vgg recipes' default), video (recorded video's blur, "
+                        "compression, small faces, dim light and tilt, stronger), seed (flips only)")
     p.add_argument("--precision", choices=PRECISIONS,
                    help="bf16 autocast, fp32, or auto (default): bf16 where the CPU or GPU computes it natively")
     p.add_argument("--no-channels-last", action="store_true", help="keep tensors in NCHW memory order")
@@ -57,6 +60,7 @@ def main(argv=None) -> int:
     except ImportError as exc:
         raise UsageError("training needs PyTorch: pip install -r requirements-train.txt") from exc
     args = _parse(argv)
+    from ..training.augment import AUGMENTS
     from ..training.engine import RECIPES, Distillation
     from ..training.fit import train
 
@@ -64,6 +68,8 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "label_smoothing", "mixup", "precision")
                  if getattr(args, k) is not None}
+    if args.augment:
+        overrides["augment"] = AUGMENTS[args.augment]
     recipe = replace(RECIPES[args.arch], **overrides, **({"channels_last": False} if args.no_channels_last else {}))
     name = args.name or args.arch
     distill = Distillation(args.teacher, args.distill_alpha, args.temperature, args.teacher_views) if args.teacher else None

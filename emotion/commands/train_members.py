@@ -76,6 +76,9 @@ def main(argv=None) -> int:
     p.add_argument("--views", type=int, default=32, help="augmented views of every training face (32)")
     p.add_argument("--max-epochs", type=int, default=300)
     p.add_argument("--mixup", type=float, help="share of batches mixed (default: each architecture's recipe)")
+    p.add_argument("--augment", choices=("seed", "real", "video"), default="real",
+                   help="how the views are rendered: real (webcam-like, default), video (recorded video's blur, "
+                        "compression, small faces, dim light and tilt, stronger), seed (flips only)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first member (the others count up) and of the views")
     p.add_argument("--prefix", default="member", help="file name prefix of the members (member)")
     p.add_argument("--out", type=Path, default=Path("runs/members"))
@@ -90,6 +93,7 @@ def main(argv=None) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise UsageError(f"--device {args.device}: PyTorch sees no CUDA device here (use --device cpu)")
     from ..training.data import load_fer2013
+    from ..training.augment import AUGMENTS
     from ..training.engine import Distillation
     from ..training.members import parse_members, prepare, train_members
 
@@ -102,11 +106,12 @@ def main(argv=None) -> int:
     if args.votes is not None:
         train, val_x, val_y, targets = crowd_training(fer, args.votes, args.targets, work)
     print(f"data: {fer.source}; train {len(train)}, PublicTest {len(val_y)}", flush=True)
-    prepare(train.images, train.labels, val_x, val_y, work, args.views, args.seed, args.quiet)
+    augment = AUGMENTS[args.augment]
+    prepare(train.images, train.labels, val_x, val_y, work, args.views, args.seed, args.quiet, augment)
     distill = Distillation(",".join(map(str, args.teachers)), args.alpha, args.temperature, args.views) if args.teachers else None
     inits = [Path(i.strip()) for i in args.init.split(",")] if args.init else None
     summary = train_members(members, work, args.out, args.device, started + args.budget, args.max_epochs, args.teachers, distill,
-                            args.mixup, targets, inits, args.lr)
+                            args.mixup, targets, inits, args.lr, augment)
     failed = [m for m in summary["members"] if "failed" in m]
     for m in failed:
         print(f"error: {m['name']} failed ({m['failed']})")

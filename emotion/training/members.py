@@ -33,6 +33,7 @@ import torch
 from ..errors import UsageError
 from ..io.files import write_json_atomic
 from . import bank, nets
+from .augment import AugmentConfig
 from .artefacts import write_history
 from .engine import (RECIPES, Distillation, Trainer, autocast, load_weights, one_hot, recipe_dict, resolve_precision,
                      save_weights, soft_targets)
@@ -55,6 +56,7 @@ class MemberJob:
     targets: Path | None = None  # (n, 7) or (views, n, 7) .npy of soft targets; None: the smoothed labels
     init: Path | None = None  # start from these weights (NAME.pt of the same architecture)
     lr: float | None = None  # peak learning rate; None: the recipe's (a fine-tune from `init` wants less)
+    augment: AugmentConfig | None = None  # how the bank was rendered (recorded in the card); None: the recipe's
 
 
 def parse_members(text: str, prefix: str, first_seed: int = 0) -> list[tuple[str, str, int]]:
@@ -123,6 +125,7 @@ def fit_member(job: MemberJob, work: Path, out: Path, device: str, start) -> dic
         targets = torch.from_numpy(np.load(targets_file).astype(np.float32)).to(device)
     recipe = RECIPES[job.arch] if job.mixup is None else replace(RECIPES[job.arch], mixup=job.mixup)
     recipe = recipe if job.lr is None else replace(recipe, lr=job.lr)
+    recipe = recipe if job.augment is None else replace(recipe, augment=job.augment)
     n, steps = bank_t.shape[1], -(-bank_t.shape[1] // recipe.batch_size)
     rng = np.random.default_rng(job.seed)
     start.wait(timeout=600)  # every member starts together, so each measures its pace beside the others
@@ -176,17 +179,18 @@ def _device_name(device: str) -> str:
 
 
 def prepare(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, work: Path,
-            views: int, seed: int, quiet: bool = False) -> None:
-    """Write the faces and the view bank to `work` (reused when a bank of the same faces, size
-    and seed is there). `val_y` is what each member's best epoch is chosen by."""
+            views: int, seed: int, quiet: bool = False, augment: AugmentConfig | None = None) -> None:
+    """Write the faces and the view bank to `work` (reused when a bank of the same faces, size,
+    seed and augmentation is there). `val_y` is what each member's best epoch is chosen by."""
     work.mkdir(parents=True, exist_ok=True)
-    key = {"views": views, "seed": seed, "n": len(train_y), "augment": asdict(RECIPES["vgg-s"].augment),
+    augment = augment or RECIPES["vgg-s"].augment
+    key = {"views": views, "seed": seed, "n": len(train_y), "augment": asdict(augment),
            "faces": hashlib.sha1(train_x.tobytes()).hexdigest()[:12]}
     stamp = work / "bank.json"
     np.savez(work / "faces.npz", train_y=train_y, val_x=val_x, val_y=val_y)
     if stamp.exists() and json.loads(stamp.read_text()) == key and (work / "bank.npy").exists():
         return
-    np.save(work / "bank.npy", bank.render(train_x, RECIPES["vgg-s"].augment, views, seed, quiet=quiet))
+    np.save(work / "bank.npy", bank.render(train_x, augment, views, seed, quiet=quiet))
     write_json_atomic(stamp, key)
 
 
@@ -215,7 +219,7 @@ def teacher_targets(teachers: list[Path], work: Path, device: str, distill: Dist
 def train_members(members: list[tuple[str, str, int]], work: Path, out: Path, device: str, deadline: float,
                   max_epochs: int, teachers: list[Path] | None = None, distill: Distillation | None = None,
                   mixup: float | None = None, targets: list[Path] | None = None, inits: list[Path] | None = None,
-                  lr: float | None = None) -> dict:
+                  lr: float | None = None, augment: AugmentConfig | None = None) -> dict:
     """Train `members` side by side, each in its own process, all written by `deadline` (time.time()).
     `targets` and `inits` (target files, starting weights) go to the members in turn."""
     started = time.time()
@@ -232,7 +236,7 @@ def train_members(members: list[tuple[str, str, int]], work: Path, out: Path, de
     start = ctx.Barrier(len(members))
     targets = [targets_file] if targets_file else targets or [None]
     inits = inits or [None]
-    jobs = [MemberJob(name, arch, seed, deadline, max_epochs, mixup, targets[i % len(targets)], inits[i % len(inits)], lr)
+    jobs = [MemberJob(name, arch, seed, deadline, max_epochs, mixup, targets[i % len(targets)], inits[i % len(inits)], lr, augment)
             for i, (name, arch, seed) in enumerate(members)]
     procs = [ctx.Process(target=_member_main, args=(job, work, out, device, start), name=job.name)
              for job in jobs]
