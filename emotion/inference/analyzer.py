@@ -11,17 +11,17 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
-import cv2
 import numpy as np
 
 from ..io.image import load_image, to_gray
-from ..labels import COLUMNS_FROM_BLENDSHAPES, FACE_SIZE, NUM_CLASSES
+from ..labels import COLUMNS_FROM_BLENDSHAPES, NUM_CLASSES
 from ..types import Detections, FaceResult
 from . import cache
 from .actions import measure as measure_actions
 from ..config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MIN_FACE
 from .mesh_models import create_mesh_model
 from .classifier import EmotionClassifier
+from .crops import crop_faces
 from .detectors import create_detector
 from .detectors.tiling import StreamDetector, TiledDetector
 
@@ -31,24 +31,6 @@ MIN_FACE_FOR_ACTIONS = 56
 # FER2013 faces are framed a little wider than detector boxes (forehead to chin, some
 # hair): crops are squares of this many box sides around the box centre.
 CROP_SCALE = {"haar": 1.0, "blazeface": 1.15, "blazeface-short": 1.15}
-
-
-def crop_faces(gray: np.ndarray, detections: Detections, scale: float = 1.0) -> np.ndarray:
-    """(n, 48, 48, 1) float32 crops: a square around each box, padded by edge replication
-    where it leaves the image, so faces at the border keep their proportions."""
-    out = np.empty((len(detections), FACE_SIZE, FACE_SIZE, 1), np.float32)
-    h, w = gray.shape
-    for i, (x0, y0, x1, y1) in enumerate(detections.xyxy):
-        side = max(x1 - x0, y1 - y0) * scale
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        a0, b0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-        a1, b1 = a0 + max(int(round(side)), 1), b0 + max(int(round(side)), 1)
-        patch = gray[max(b0, 0) : min(b1, h), max(a0, 0) : min(a1, w)]
-        if b0 < 0 or a0 < 0 or b1 > h or a1 > w:
-            patch = cv2.copyMakeBorder(patch, max(-b0, 0), max(b1 - h, 0), max(-a0, 0), max(a1 - w, 0), cv2.BORDER_REPLICATE)
-        interp = cv2.INTER_AREA if patch.shape[0] > FACE_SIZE else cv2.INTER_LINEAR
-        out[i, :, :, 0] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=interp)
-    return out
 
 
 class EmotionAnalyzer:
@@ -61,15 +43,18 @@ class EmotionAnalyzer:
     actions on"; motion energy and events follow it. `landmarker`: Face Mesh V2 with its
     blendshapes ("v2", the default) or the older mesh ("v1", for comparisons); `from_blendshapes`:
     the action columns read from the blendshapes (default emotion.labels.COLUMNS_FROM_BLENDSHAPES,
-    the source that validated better per column; only with V2)."""
+    the source that validated better per column; only with V2). `upright`: turn tilted faces
+    upright on the detector's eye keypoints before the CNN (`crops.face_crop`)."""
 
     def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
                  flip_tta: bool = True, min_face: int = DEFAULT_MIN_FACE, actions: bool = False,
-                 landmarker: str = DEFAULT_LANDMARKER, from_blendshapes: tuple[str, ...] | None = None):
+                 landmarker: str = DEFAULT_LANDMARKER, from_blendshapes: tuple[str, ...] | None = None,
+                 upright: bool = True):
         self.detector = cache.get_detector(detector, min_face) if isinstance(detector, str) else detector
         self.detector_name = detector if isinstance(detector, str) else None
         self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
         self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
+        self.upright = upright
         self.min_face = min_face
         self.landmarker = landmarker
         # Action columns read from the blendshapes (V2 only); the rest from the mesh's geometry.
@@ -151,7 +136,7 @@ class EmotionAnalyzer:
                  grays: list[np.ndarray] | None = None) -> list[list[FaceResult]]:
         """Classify already-detected faces (lets video code detect on some frames only)."""
         grays = grays or [to_gray(rgb) if len(det) else None for rgb, det in zip(rgbs, detections)]
-        crops = [crop_faces(gray, det, self.crop_scale) for gray, det in zip(grays, detections) if len(det)]
+        crops = [crop_faces(gray, det, self.crop_scale, self.upright) for gray, det in zip(grays, detections) if len(det)]
         probs = self.classifier.predict(np.concatenate(crops)) if crops else np.zeros((0, NUM_CLASSES), np.float32)
         results, k = [], 0
         for rgb, det in zip(rgbs, detections):
