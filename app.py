@@ -2,22 +2,26 @@
 
     python app.py [--share] [--host 127.0.0.1] [--port 7860] [--auth USER:PASS]
                   [--model PATH] [--detector NAME] [--min-face PIXELS] [--max-file-size 200mb]
+                  [--max-pixels 50M]
 
 Credentials can also come from the EMOTION_APP_AUTH environment variable (USER:PASS), which
 keeps them out of the shell history. The UI only wires components to the `emotion` package
-and `batch.process_video`; it has no analysis logic of its own.
+and `batch.process_video`; it has no analysis logic of its own. What strangers may send is
+checked by emotion.web.guard before any handler runs (see docs/app.md, "Security").
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 import gradio as gr
@@ -28,6 +32,7 @@ from emotion.draw import charts
 from emotion.draw.annotate import numbered
 from emotion.labels import ACTION_NAMES
 from emotion.options import add_analysis_options, analyzer_from
+from emotion.web.guard import GuardedBlocks, plain_message, stride_from
 
 AUTH_ENV = "EMOTION_APP_AUTH"
 TABLE_HEADERS = ["face", "emotion", "confidence", "x", "y", "w", "h", *EMOTIONS]
@@ -88,6 +93,28 @@ def example_images(folder: Path) -> list[str]:
     return paths
 
 
+SERVER_FAULT = "Something went wrong on the server while analysing this; the app's console says what."
+
+
+def answers_plainly(handler):
+    """What a user sees when a handler fails: our errors in their own words (without server
+    paths), anything unexpected as one sentence (its traceback goes to the console)."""
+
+    @functools.wraps(handler)
+    def wrapped(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except gr.Error:
+            raise
+        except EmotionError as exc:
+            raise gr.Error(plain_message(exc)) from None
+        except Exception:
+            traceback.print_exc()
+            raise gr.Error(SERVER_FAULT) from None
+
+    return wrapped
+
+
 class Handlers:
     """The functions behind the UI and the API, bound to one analyzer and a job folder."""
 
@@ -97,23 +124,27 @@ class Handlers:
         self.motion_analyzer = analyzer.with_actions(actions)
 
     def _faces(self, image):
-        """The uploaded image and its numbered faces, or a message the user sees."""
+        """The uploaded image (its path, checked by emotion.web.guard) and its numbered faces,
+        or a message the user sees."""
         if image is None:
             raise gr.Error("Upload, paste or take a picture first.")
         try:
-            rgb = load_image(image, name=Path(image).name if isinstance(image, str) else "uploaded image")
+            rgb = load_image(image, name=Path(image).name, max_pixels=self.analyzer.max_pixels)
         except ImageInputError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(plain_message(exc)) from None
         return rgb, numbered(self.analyzer.analyze(rgb))
 
+    @answers_plainly
     def image(self, image):
         rgb, faces = self._faces(image)
         return annotate(rgb, faces), charts.faces_figure(faces), face_table(faces), [f.as_dict() for f in faces]
 
+    @answers_plainly
     def image_api(self, image):
         """JSON only: no annotated picture or figure is drawn for an API call."""
         return [f.as_dict() for f in self._faces(image)[1]]
 
+    @answers_plainly
     def live(self, frame, session):
         session = session or LiveSession()
         if frame is None:
@@ -132,21 +163,24 @@ class Handlers:
         return (out.annotated, label, face_table(out.faces), status, action_table(out.actions),
                 event_table(out.events), session)
 
+    @answers_plainly
     def video(self, path, stride=1, progress=gr.Progress(track_tqdm=True)):
+        stride = stride_from(stride)  # before any work (GuardedBlocks checked it already for HTTP callers)
         if not path:
             raise gr.Error("Upload a video first.")
         self._clean_old_jobs()
         job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
         try:
-            result = process_video(path, job, self.motion_analyzer, stride=max(1, int(stride or 1)), progress=True,
+            result = process_video(path, job, self.motion_analyzer, stride=stride, progress=True,
                                    actions=self.actions, command="app.py video tab")
-        except (EmotionError, ValueError) as exc:
+        except BaseException:
             shutil.rmtree(job, ignore_errors=True)
-            raise gr.Error(str(exc).replace(str(Path(path).parent) + "/", "")) from exc
+            raise
         o = result.outputs
         return (str(o.video), str(o.chart), result.summary, [str(o.report), str(o.timeline), str(o.events), str(o.video)],
                 event_table(result.events))
 
+    @answers_plainly
     def video_api(self, path, stride=1):
         video, _chart, summary, files, _events = self.video(path, stride, progress=gr.Progress())
         return video, files[1], summary
@@ -166,7 +200,8 @@ CSS = """
 def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr.Blocks:
     h = Handlers(analyzer, work_dir, actions)
     examples = example_images(work_dir / "examples")
-    with gr.Blocks(title="Facial emotion recognition", delete_cache=(600, JOB_MAX_AGE_S)) as demo:
+    with GuardedBlocks(title="Facial emotion recognition", delete_cache=(600, JOB_MAX_AGE_S),
+                       max_pixels=analyzer.max_pixels) as demo:
         gr.Markdown("# Facial emotion recognition\nFaces are found, circled and labelled with one of the seven "
                     "FER2013 emotions. A confidence of 80% means that a crowd of ten people would mostly pick that "
                     "emotion for about 80% of such faces: it reads an expression, not a feeling. Everything runs on "
@@ -174,6 +209,8 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                     elem_id="title")
         with gr.Tab("Webcam (live)"):
             with gr.Row():
+                # The stream sends each frame inline (a data: URL), checked against the pixel budget by
+                # the guard before Gradio decodes it in memory (a file per frame would fill the disk).
                 cam = gr.Image(sources=["webcam"], streaming=True, type="numpy", label="camera", format="jpeg",
                                webcam_options=gr.WebcamOptions(mirror=True, constraints={"video": {"width": 640, "height": 480}}))
                 live_out = gr.Image(label="annotated", type="numpy", elem_id="live-annotated", format="jpeg")
@@ -194,7 +231,8 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                        api_visibility="private")
         with gr.Tab("Image"):
             with gr.Row():
-                img_in = gr.Image(sources=["upload", "clipboard", "webcam"], type="numpy", label="photo", elem_id="image-input")
+                img_in = gr.Image(sources=["upload", "clipboard", "webcam"], type="filepath", image_mode=None, label="photo",
+                                  elem_id="image-input")
                 img_out = gr.Image(label="annotated", type="numpy")
             img_btn = gr.Button("Analyse", variant="primary")
             with gr.Row():
@@ -223,7 +261,7 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                           concurrency_id="video", api_visibility="undocumented")
         # The HTTP API (gradio_client): plain request/response endpoints with stable names.
         with gr.Row(visible=False):
-            api_img = gr.Image(type="filepath")
+            api_img = gr.Image(type="filepath", image_mode=None)
             api_img_json = gr.JSON()
             api_vid = gr.Video()
             api_stride = gr.Number(value=1, precision=0)
@@ -233,6 +271,8 @@ def build(analyzer: EmotionAnalyzer, work_dir: Path, actions: bool = True) -> gr
                       concurrency_id="image")
         api_vid_btn.click(h.video_api, [api_vid, api_stride], [api_vid_out, api_csv, api_summary],
                           api_name="analyze_video", concurrency_limit=1, concurrency_id="video")
+        for component in (stride, api_stride):  # the one stride rule, before any work, for the UI and the API
+            demo.check(component, stride_from)
     return demo
 
 
@@ -243,7 +283,8 @@ def parse_args(argv=None):
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help=f"USER:PASS required to open the app (or set {AUTH_ENV})")
     add_analysis_options(p, actions_help="skip facial action measurements and events (faster)")
-    p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb)")
+    p.add_argument("--max-file-size", default="200mb", help="largest upload accepted (default 200mb); --max-pixels "
+                                                          "limits what an image or video frame may hold")
     p.add_argument("--queue-size", type=int, default=16, help="requests waiting beyond this are refused (default 16)")
     return p.parse_args(argv)
 
@@ -284,9 +325,17 @@ def main(argv=None) -> int:
     print(f"temporary files: {work_dir} (removed on exit)", flush=True)
     demo = build(analyzer, work_dir, actions=not args.no_actions)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=2)
+    # show_error=False: a user sees our own messages (gr.Error) and nothing of an unexpected
+    # exception (server paths, class names); quiet=True: Gradio's start lines speak of launch(),
+    # ours of this command's options.
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                max_file_size=args.max_file_size, show_error=True, theme=gr.themes.Soft(), css=CSS,
-                footer_links=["api"])
+                max_file_size=args.max_file_size, show_error=False, theme=gr.themes.Soft(), css=CSS,
+                footer_links=["api"], quiet=True, prevent_thread_lock=True)
+    if not args.share:
+        print("* To share it with a public link: python app.py --share --auth USER:PASS "
+              "(anyone with the link can use the app; docs/app.md#security)", flush=True)
+    print(f"* Running on local URL:  {demo.local_url}", flush=True)
+    demo.block_thread()
     return 0
 
 

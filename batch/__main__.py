@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     env_threads_for(args.workers)
     options = Options(out_dir=args.out or default_out_dir(args.inputs), stride=args.stride, detector=args.detector,
                       detect_every=args.detect_every,
-                      min_face=args.min_face,
+                      min_face=args.min_face, max_pixels=args.max_pixels,
                       model=args.model, overwrite=args.overwrite, write_video=not args.no_video, actions=not args.no_actions,
                       face_mesh=args.face_mesh, link_people=not args.no_people, study_people=args.people, chunk_seconds=chunk_seconds,
                       chunk_after_s=AUTO_CHUNK_AFTER_S if args.chunk_seconds is None else 0.0,

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from emotion.config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MIN_FACE, DETECT_EVERY
+from emotion.config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MAX_PIXELS, DEFAULT_MIN_FACE, DETECT_EVERY
 
 from .outputs import OutputPaths
 
@@ -28,6 +28,7 @@ class Options:
     detect_every: int = DETECT_EVERY
     detector: str = DEFAULT_DETECTOR
     min_face: int = DEFAULT_MIN_FACE
+    max_pixels: int | None = DEFAULT_MAX_PIXELS  # larger video frames are refused from the header
     model: str | None = None
     overwrite: bool = False
     write_video: bool = True
@@ -68,17 +69,19 @@ def analyzer_for(options: Options):
     from emotion.inference.analyzer import EmotionAnalyzer
 
     return EmotionAnalyzer(options.detector, options.model, min_face=options.min_face,  # models are cached per process
-                           landmarker=options.face_mesh).with_actions(options.actions)
+                           landmarker=options.face_mesh, max_pixels=options.max_pixels).with_actions(options.actions)
 
 
 def video_chunks(video: Path, out_dir: Path, options: Options):
     """(its outputs are complete, its VideoInfo, its chunks, their folder) for a video the run
     cuts in time."""
-    from emotion.io.video import probe
+    from emotion.io.video import check_frame_size, probe
 
     from .chunks import chunk_folder, plan
 
     done = not options.overwrite and OutputPaths.for_video(video, out_dir).complete(options.write_video)
+    if not done:
+        check_frame_size(video, options.max_pixels)
     info = None if done else probe(video)
     return done, info, ([] if done else plan(info, options.chunk_seconds)), chunk_folder(out_dir, video)
 

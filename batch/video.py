@@ -26,7 +26,7 @@ from emotion.inference.frames import analyze_frames
 from emotion.config import DEFAULT_DETECTOR, DETECT_EVERY
 from emotion.io.files import partial_path, publish, write_bytes_atomic, write_json_atomic, write_text_atomic
 from emotion.io.encode import VideoWriter
-from emotion.io.video import completeness, probe, read_frames
+from emotion.io.video import check_frame_size, completeness, probe, read_frames
 from emotion.temporal.events import Event
 from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream
@@ -76,7 +76,9 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
     outputs = OutputPaths.for_video(source, out_dir)
     if not overwrite and outputs.complete(write_video):
         return VideoResult(source, outputs, json.loads(outputs.summary.read_text()), skipped=True)
-    analyzer = (analyzer or EmotionAnalyzer(detector, model)).with_actions(actions)
+    analyzer = analyzer or EmotionAnalyzer(detector, model)
+    check_frame_size(source, analyzer.max_pixels)  # before any model is loaded or frame decoded
+    analyzer = analyzer.with_actions(actions)
     info = probe(source)
     started = time.perf_counter()
 

@@ -20,3 +20,7 @@ DETECT_EVERY = 2
 # 468-point mesh ("v1", kept for comparisons).
 LANDMARKERS = ("v2", "v1")
 DEFAULT_LANDMARKER = LANDMARKERS[0]
+# Images (and video frames) larger than this many pixels are refused before they are decoded: a
+# 519 KB PNG can hold 13000 x 13000 pixels, 1.2 GB and a minute of decoding. 50 megapixels is a
+# large camera photo; a 4K video frame is 8.3.
+DEFAULT_MAX_PIXELS = 50_000_000

@@ -71,7 +71,7 @@ class LiveSession:
 
     def process(self, analyzer: EmotionAnalyzer, frame, now: float | None = None) -> LiveFrame:
         now = time.monotonic() if now is None else now
-        rgb = load_image(frame, name="webcam frame")
+        rgb = load_image(frame, name="webcam frame", max_pixels=analyzer.max_pixels)
         if self._frames is None or self._frames.analyzer is not analyzer:
             self._frames = FrameStream(analyzer)
         if self._people is None:

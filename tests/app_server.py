@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 
@@ -41,6 +42,17 @@ def running_app(*args: str, env: dict | None = None, timeout: float = 180):
                 break
         else:
             raise RuntimeError("app did not start in time:\n" + "".join(output[-40:]))
+
+        def drain():  # an unread pipe would fill up and stop the server the next time it prints
+            for line in proc.stdout:
+                output.append(line)
+                if log is not subprocess.DEVNULL:
+                    try:
+                        log.write(line)
+                    except ValueError:  # the log was closed as the server stopped
+                        pass
+
+        threading.Thread(target=drain, daemon=True).start()
         yield f"http://127.0.0.1:{port}/", output, proc
     finally:
         if proc.poll() is None:

@@ -12,12 +12,11 @@ def analyzer():
 
 
 @pytest.mark.parametrize("bad, message", [
-    (None, "image is None"),
+    (None, "no image was given"),
     (np.zeros((0, 0, 3), np.uint8), "empty image"),
     (np.zeros((64, 64, 3), np.float32), "expected 8-bit pixels"),
     (np.zeros((64, 64, 2), np.uint8), "expected shape"),
     (np.zeros((2, 64, 64, 3), np.uint8), "expected shape"),
-    (np.zeros((64, 64, 3), np.uint16), "16-bit"),
 ])
 def test_bad_arrays_are_refused_with_a_clear_message(analyzer, bad, message):
     with pytest.raises(ImageInputError, match=message):
@@ -27,7 +26,7 @@ def test_bad_arrays_are_refused_with_a_clear_message(analyzer, bad, message):
 def test_text_file_is_not_an_image(analyzer, tmp_path):
     text = tmp_path / "notes.jpg"
     text.write_text("this is not a picture")
-    with pytest.raises(ImageInputError, match=r"notes\.jpg: not a readable image"):
+    with pytest.raises(ImageInputError, match=r"notes\.jpg: not a readable image \(a photo in JPEG, PNG"):
         analyzer.analyze(str(text))
 
 
@@ -39,15 +38,6 @@ def test_missing_and_empty_paths(tmp_path):
         load_image(tmp_path / "empty.png")
     with pytest.raises(ImageInputError, match="is a folder"):
         load_image(tmp_path)
-
-
-def test_16bit_png_file_is_refused_by_name(tmp_path):
-    import cv2
-
-    path = tmp_path / "deep.png"
-    cv2.imwrite(str(path), np.full((32, 32), 40000, np.uint16))
-    with pytest.raises(ImageInputError, match=r"deep\.png: expected 8-bit pixels.*16-bit"):
-        load_image(path)
 
 
 def test_huge_image_works(analyzer, astronaut):

@@ -19,7 +19,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, help="PNG to write (default: IMAGE.emotions.png beside the image)")
     add_analysis_options(p)
     args = p.parse_args(argv)
-    image = load_image(args.image)
+    image = load_image(args.image, max_pixels=args.max_pixels)
     faces = analyzer_from(args).analyze(image)
     out = args.out or args.image.with_name(args.image.stem + ".emotions.png")
     charts.save_figure(charts.image_with_faces_figure(image, faces, args.image.name), out)

@@ -18,7 +18,7 @@ from ..labels import COLUMNS_FROM_BLENDSHAPES, NUM_CLASSES
 from ..types import Detections, FaceResult
 from . import cache
 from .actions import measure as measure_actions
-from ..config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MIN_FACE
+from ..config import DEFAULT_DETECTOR, DEFAULT_LANDMARKER, DEFAULT_MAX_PIXELS, DEFAULT_MIN_FACE
 from .mesh_models import create_mesh_model
 from .classifier import EmotionClassifier
 from .crops import crop_faces
@@ -44,17 +44,19 @@ class EmotionAnalyzer:
     blendshapes ("v2", the default) or the older mesh ("v1", for comparisons); `from_blendshapes`:
     the action columns read from the blendshapes (default emotion.labels.COLUMNS_FROM_BLENDSHAPES,
     the source that validated better per column; only with V2). `upright`: turn tilted faces
-    upright on the detector's eye keypoints before the CNN (`crops.face_crop`)."""
+    upright on the detector's eye keypoints before the CNN (`crops.face_crop`). `max_pixels`: image
+    files larger than this are refused before they are decoded (None: no limit)."""
 
     def __init__(self, detector: str | object = DEFAULT_DETECTOR, model: str | Path | EmotionClassifier | None = None,
                  flip_tta: bool = True, min_face: int = DEFAULT_MIN_FACE, actions: bool = False,
                  landmarker: str = DEFAULT_LANDMARKER, from_blendshapes: tuple[str, ...] | None = None,
-                 upright: bool = True):
+                 upright: bool = True, max_pixels: int | None = DEFAULT_MAX_PIXELS):
         self.detector = cache.get_detector(detector, min_face) if isinstance(detector, str) else detector
         self.detector_name = detector if isinstance(detector, str) else None
         self.classifier = model if isinstance(model, EmotionClassifier) else cache.get_classifier(model, flip_tta)
         self.crop_scale = CROP_SCALE.get(getattr(self.detector, "name", ""), 1.0)
         self.upright = upright
+        self.max_pixels = max_pixels
         self.min_face = min_face
         self.landmarker = landmarker
         # Action columns read from the blendshapes (V2 only); the rest from the mesh's geometry.
@@ -127,7 +129,7 @@ class EmotionAnalyzer:
         the images' gray versions when the caller already has them (video code shares them
         with motion measurement instead of converting every frame twice). Frames of a stream pass
         their `stream_detector()` and presentation `times`."""
-        rgbs = [load_image(im, bgr=bgr) for im in images]
+        rgbs = [load_image(im, bgr=bgr, max_pixels=self.max_pixels) for im in images]
         times = times if times is not None else [0.0] * len(rgbs)
         detections = [self.detect(rgb, stream, t) for rgb, t in zip(rgbs, times)]
         return self.classify(rgbs, detections, grays)

@@ -22,6 +22,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ..errors import VideoError
+from .image import megapixels
 
 
 def ffmpeg_exe() -> str:
@@ -59,6 +60,22 @@ def ffmpeg_reason(stderr: str) -> str:
     return (interesting or lines or ["ffmpeg gave no reason"])[-1][:300]
 
 
+VIDEO_SIZE = re.compile(r"Stream #\d+:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})")
+
+
+def check_frame_size(path: str | Path, max_pixels: int | None) -> None:
+    """Refuse a video whose frames hold more than `max_pixels`, from the container's header with
+    no frame decoded (`-skip_frame all`: ffmpeg's stream probe otherwise decodes a frame, 266 MB
+    for one 10000 x 10000 frame). Says nothing about files it cannot read: `probe` explains those."""
+    if max_pixels is None or not Path(path).is_file():
+        return
+    found = VIDEO_SIZE.search(_run(["-skip_frame", "all", "-i", str(path)], timeout=60).stderr)
+    if found and int(found.group(2)) * int(found.group(3)) > max_pixels:
+        width, height = int(found.group(2)), int(found.group(3))
+        raise VideoError(f"{path}: its frames are {width} x {height} pixels ({megapixels(width, height)}), more than "
+                         f"the {megapixels(max_pixels, 1)} allowed here; scale it down and try again")
+
+
 def probe(path: str | Path) -> VideoInfo:
     """Stream facts from `ffmpeg -i` and the video packets' timestamps (read without decoding)."""
     path = Path(path)
@@ -67,7 +84,7 @@ def probe(path: str | Path) -> VideoInfo:
     if path.stat().st_size == 0:
         raise VideoError(f"{path}: empty file (0 bytes)")
     header = _run(["-i", str(path)]).stderr
-    video = re.search(r"Stream #\d+:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})", header)
+    video = VIDEO_SIZE.search(header)
     audio = re.search(r"Stream #\d+:\d+[^:]*: Audio: (\w+)([^\n]*)", header)
     if not video and audio:
         raise VideoError(f"{path}: has no video stream (audio only: {audio.group(1)})")

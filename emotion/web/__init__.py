@@ -1,0 +1,1 @@
+"""The web app's safety: what strangers holding a shared link may send (guard)."""
