@@ -9,6 +9,10 @@ tests assert them and benchmarks/actions_validation.py reports every number.
   Each row also carries the warp's own reach, so that a failure of the warp (moving what it
   should not) is not read as a failure of the measure.
 - Gaze: irises moved by known fractions of the eye width must turn the gaze the same way.
+- Crosstalk: each action warped at full intensity, and how far every other action's column rises
+  with it, as a share of that column's rise under its own warp: a column that rises with another
+  action would read that action as its own (a smile's widening rose in the lip-stretch column),
+  so events keep such columns out or explain them away (emotion.temporal.events).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import asdict, dataclass, replace
 import cv2
 import numpy as np
 
-from .inference.warps import WARPS, apply_action, move_irises, reach
+from .inference.warps import WARPS, apply_action, move_irises, reach, side_sets
 from .labels import MEASURE_NAMES, REGION_OF, SIDED_ACTIONS
 from .temporal.asymmetry import asymmetry
 
@@ -151,7 +155,7 @@ def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(
     points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
     out = []
     for action in actions:
-        for sides in (("left",), ("right",), ("left", "right")):
+        for sides in side_sets(action):
             name = action if len(sides) == 2 else f"{action}_{sides[0]}"
             other = None if len(sides) == 2 else f"{action}_{'right' if sides[0] == 'left' else 'left'}"
             runs = [measures_of(analyzer, apply_action(image, points, action, t, sides)) for t in LEVELS]
@@ -162,6 +166,20 @@ def dose_response(analyzer, image: np.ndarray, noise: np.ndarray, actions=tuple(
                             {n: float(runs[-1][INDEX[n]] - base[INDEX[n]]) for n in unrelated},
                             subtle_limit(change, noise[INDEX[name]]), reach(points, action, sides)))
     return out
+
+
+def crosstalk(analyzer, image: np.ndarray, actions=tuple(WARPS)) -> dict[str, dict[str, float | None]]:
+    """{warped action: {column: its rise under that warp / its rise under its own warp}} for every
+    combined action column (ACTION_NAMES), both sides warped at intensity 1. None where the
+    column has no warp of its own (lips part) or does not rise under it (the ratio would mean
+    nothing); a column's own entry is 1."""
+    from .labels import ACTION_NAMES
+
+    base = measures_of(analyzer, image)
+    points = next(f.landmarks for f in analyzer.analyze(image) if f.landmarks is not None)
+    change = {a: measures_of(analyzer, apply_action(image, points, a, 1.0)) - base for a in actions}
+    own = {c: float(change[c][INDEX[c]]) if c in change else 0.0 for c in ACTION_NAMES}
+    return {a: {c: (float(change[a][INDEX[c]]) / own[c] if own[c] > 1e-6 else None) for c in ACTION_NAMES} for a in actions}
 
 
 def gaze_response(analyzer, image: np.ndarray, fractions=(-0.12, -0.06, 0.0, 0.06, 0.12)) -> dict:

@@ -131,6 +131,7 @@ def test_live_session_calibrates_then_reports_actions_and_events(portrait):
     assert set(states[60]) == {*ACTION_NAMES, "asymmetry", "gaze_yaw", "gaze_pitch", "looking_at_camera"}
     assert max(abs(states[60][n]) for n in ACTION_NAMES) < 0.01 and states[60]["looking_at_camera"] == 1.0
     assert states[72]["au12_lip_corner_pull"] > 0.02
-    assert [(e.kind, e.regions.split("+")[0], round(e.onset_s, 2)) for e in out.events] == [("micro", "mouth", 3.5)]
+    assert [(e.kind, e.regions.split("+")[0]) for e in out.events] == [("micro", "mouth")]
+    assert out.events[0].onset_s == pytest.approx(3.5, abs=1 / 20 + 1e-6)  # within a frame (events average 0.1 s)
     off = LiveSession().process(EmotionAnalyzer(actions=False), image, now=0.0)
     assert off.actions == {off.face_ids[0]: {}}

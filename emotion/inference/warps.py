@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..labels import SIDED_ACTIONS
 from . import actions as a
 from .landmarks import LEFT_IRIS, RIGHT_IRIS
 
@@ -37,12 +38,17 @@ class ActionWarp:
     outward: float  # displacement at intensity 1, inter-ocular distances
     up: float
     radius: float = RADIUS
+    frees: tuple[int, ...] = ()  # face-frame anchors this action moves (the chin, for a jaw drop): not held
 
 
 # The brows' lower edges (the mesh's upper brow points are a.R_BROW / a.L_BROW), outer to inner:
 # a brow warp moves both edges, so the whole brow moves with a falloff small enough to leave
 # the eye alone.
 R_BROW_LOWER, L_BROW_LOWER = (46, 53, 52, 65, 55), (276, 283, 282, 295, 285)
+
+# The lower lip's middle, the chin and the jaw line, on each side (outer lower lip 17 and 14, the
+# inner lower lip, belong to both).
+JAW_LEFT, JAW_RIGHT = (14, 17, 314, 405, a.CHIN, 377, 400, 378), (14, 17, 84, 181, a.CHIN, 148, 176, 149)
 
 # What each measured action does to the face (FACS), as landmark displacements at full intensity.
 # Radii: each action's structure moves as a whole, with a falloff that stops short of the next
@@ -58,7 +64,16 @@ WARPS = {
     "au15_lip_corner_depress": ActionWarp((a.MOUTH_L,), (a.MOUTH_R,), 0.0, -0.06, 0.12),
     "au20_lip_stretch": ActionWarp((a.MOUTH_L,), (a.MOUTH_R,), 0.06, 0.0, 0.12),
     "au9_nose_wrinkle": ActionWarp((a.L_NOSE_WING,), (a.R_NOSE_WING,), 0.0, 0.06, 0.15),
+    # The jaw and the lower lip go down together (the mouth's inside cannot be drawn: the lips
+    # part as stretched skin); the chin moves with them, so it is not held.
+    "au26_jaw_drop": ActionWarp(JAW_LEFT, JAW_RIGHT, 0.0, -0.12, 0.15, frees=(a.CHIN,)),
 }
+
+
+def side_sets(action: str) -> tuple[tuple[str, ...], ...]:
+    """The sides an action can be warped on: left, right and both; both only for an action of
+    the midline (the jaw), whose one side would share its middle points with the other."""
+    return (("left",), ("right",), ("left", "right")) if action in SIDED_ACTIONS else (("left", "right"),)
 
 
 def _axes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
@@ -116,7 +131,7 @@ def action_moves(points: np.ndarray, action: str, intensity: float, sides=("left
         outward = left_dir if side == "left" else -left_dir
         vector = intensity * iod * (warp.outward * outward + warp.up * up_dir)
         moves.append((points[list(warp.left if side == "left" else warp.right), :2], vector, warp.radius * iod))
-    return moves, [(points[i, :2], HOLD * warp.radius * iod) for i in ANCHORS]
+    return moves, [(points[i, :2], HOLD * warp.radius * iod) for i in ANCHORS if i not in warp.frees]
 
 
 def apply_action(image: np.ndarray, points: np.ndarray, action: str, intensity: float, sides=("left", "right")) -> np.ndarray:
@@ -143,7 +158,8 @@ def reach(points: np.ndarray, action: str, sides=("left", "right")) -> float:
     warp = WARPS[action]
     others = () if len(sides) == 2 else (warp.right if sides[0] == "left" else warp.left)
     size = max(float(np.linalg.norm(v)) for _, v, _ in moves)
-    return max(float(np.linalg.norm(moved_by(points[i, :2], moves, holds))) / size for i in (*ANCHORS, *others))
+    held = tuple(i for i in ANCHORS if i not in warp.frees)
+    return max(float(np.linalg.norm(moved_by(points[i, :2], moves, holds))) / size for i in (*held, *others))
 
 
 def move_irises(image: np.ndarray, points: np.ndarray, right_fraction: float, up_fraction: float) -> np.ndarray:

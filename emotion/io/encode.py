@@ -83,11 +83,12 @@ class VideoWriter:
     error 2 vs 13 levels on annotated frames). Up to 720p x264 encodes on one thread: analysis
     keeps every core busy and is the slower side there, and one thread spends a little less CPU
     than x264's frame threads (2.97 vs 3.19 CPU-s, medians of 5).
+    `keyframe_every`: frames between keyframes (x264's default, 250, when None).
     """
 
     def __init__(self, path: str | Path, width: int, height: int, frame_rate: Fraction,
                  audio_from: VideoInfo | None = None, crf: int = 20, preset: str = "veryfast",
-                 frame_times: np.ndarray | None = None):
+                 frame_times: np.ndarray | None = None, keyframe_every: int | None = None):
         self.path, self.size = Path(path), (width, height)
         self._yuv = width % 2 == 0 and height % 2 == 0
         args = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
@@ -108,6 +109,7 @@ class VideoWriter:
             self._script.write_text(",".join(filters))
             args += ["-/filter:v", str(self._script)]
         args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                 *(["-g", str(keyframe_every)] if keyframe_every else []),
                  *(["-threads", "1"] if width * height <= ONE_ENCODER_THREAD_UP_TO else []),
                  "-movflags", "+faststart", "-f", "mp4", str(self.path)]
         self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..labels import EMOTIONS, MEASURE_NAMES, MOTION_NAMES, RELATIVE_NAMES, SIGNAL_NAMES
 from ..types import FaceResult, TrackedFace
-from .events import Baseline, Event, detect_episodes, detect_events
+from .events import Baseline, Event, detect_episodes, detect_events, smoothed
 from .motion import aligned_crop, region_motion
 from .smoothing import ProbabilitySmoother
 
@@ -99,9 +99,18 @@ class FaceDynamics:
         return self._history[face_id].times[0]
 
     def series(self, face_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """(times, signals in SIGNAL_NAMES order) of one face."""
+        """(times, signals in SIGNAL_NAMES order) of one face, as events are found in them
+        (averaged over events.SMOOTH_S)."""
         h = self._history[face_id]
-        return np.array(h.times, np.float64), h.signals()
+        times = np.array(h.times, np.float64)
+        return times, smoothed(times, h.signals())
+
+    def frames(self, face_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times, smoothed probabilities (n, 7), raw measures (n, MEASURE_NAMES)) of one face's
+        analysed frames."""
+        h = self._history[face_id]
+        return (np.array(h.times, np.float64), np.array(h.smoothed, np.float64).reshape(-1, len(EMOTIONS)),
+                np.array(h.measures, np.float64).reshape(-1, len(MEASURE_NAMES)))
 
     def box_at(self, face_id: int, time_s: float) -> np.ndarray | None:
         """The face's box (xyxy) in its analysed frame nearest to `time_s`."""
@@ -129,22 +138,36 @@ class FaceDynamics:
         return np.array(times, np.float64), np.array(ids, np.int64), np.array(probs, np.float32).reshape(-1, len(EMOTIONS))
 
     def baseline(self, face_id: int) -> Baseline:
-        return Baseline.of(self._history[face_id].signals())
+        """What the face's events are departures from: its signals over the frames the CNN calls
+        neutral when there are enough of them (`neutral_frames`), else over all its frames. So a
+        clip that starts neutral and then smiles has one event, the smile; against the median
+        of all frames (mostly the smile), the neutral start read as an event and was labelled."""
+        _, signals = self.series(face_id)
+        neutral = self.neutral_frames(face_id)
+        return Baseline.of(signals[neutral] if neutral is not None else signals)
+
+    def neutral_frames(self, face_id: int) -> np.ndarray | None:
+        """Mask of the face's frames the smoothed CNN calls neutral (and that have measurements),
+        when there are at least NEUTRAL_MIN_FRAMES of them and a tenth of the face's frames;
+        None otherwise (someone who smiles throughout has no neutral frames)."""
+        h = self._history[face_id]
+        values = np.array(h.measures, np.float64).reshape(-1, len(MEASURE_NAMES))
+        neutral = np.array(h.smoothed).reshape(-1, len(EMOTIONS)).argmax(axis=1) == EMOTIONS.index("neutral")
+        neutral &= ~np.isnan(values).all(axis=1)
+        return neutral if neutral.sum() >= max(NEUTRAL_MIN_FRAMES, 0.1 * len(values)) else None
 
     def measure_baseline(self, face_id: int) -> tuple[np.ndarray, str]:
         """The face's neutral reference for the action and pose measurements, and where it
-        came from: the median over the frames the CNN (smoothed) calls neutral when there are
-        enough of them (at least NEUTRAL_MIN_FRAMES and a tenth of the face's frames), else the
-        median over all its frames (someone who smiles throughout has no neutral frames)."""
+        came from: the median over its neutral frames (`neutral_frames`), else the median over
+        all its frames."""
         h = self._history[face_id]
         values = np.array(h.measures, np.float64).reshape(-1, len(MEASURE_NAMES))
         if not len(values) or np.isnan(values).all():
             return np.full(len(MEASURE_NAMES), np.nan), "no measurements"
-        neutral = np.array(h.smoothed).reshape(-1, len(EMOTIONS)).argmax(axis=1) == EMOTIONS.index("neutral")
-        neutral &= ~np.isnan(values).all(axis=1)
+        neutral = self.neutral_frames(face_id)
         with warnings.catch_warnings():  # a measure the mesh never produced stays NaN
             warnings.simplefilter("ignore", RuntimeWarning)
-            if neutral.sum() >= max(NEUTRAL_MIN_FRAMES, 0.1 * len(values)):
+            if neutral is not None:
                 return np.nanmedian(values[neutral], axis=0), f"median of {int(neutral.sum())} neutral frames"
             return np.nanmedian(values, axis=0), f"median of all {len(values)} frames (too few neutral ones)"
 
@@ -155,7 +178,7 @@ class FaceDynamics:
             if len(h.times) < 2:
                 continue
             baseline = (baselines or {}).get(face_id) or self.baseline(face_id)
-            found += detect_events(face_id, np.array(h.times), h.signals(), baseline)
+            found += detect_events(face_id, *self.series(face_id), baseline)
             if episodes:
                 found += detect_episodes(face_id, np.array(h.times), np.array(h.smoothed))
         return sorted(found, key=lambda e: (e.onset_s, e.face_id))

@@ -5,10 +5,19 @@ Each signal (action measurement, regional motion energy, emotion probability) is
 robust z-score against that face's baseline: (value - median) / max(1.4826 * MAD, floor). The
 floor is the smallest change we are willing to call a movement (landmark jitter on real video
 is about 0.01 inter-ocular distances), so a perfectly still face produces no events and a noisy
-one needs a proportionally larger change. An event is a run of frames where some signal stays
-beyond LOW and at least once reaches HIGH (hysteresis: the run starts and ends where the
-movement does, not where it crosses the high bar). Runs of up to 0.5 s are `micro` events;
-longer ones are `movement`s. Blinks are found a second way, against what the eye did in the
+one needs a proportionally larger change. An event is a run of frames where a facial action
+(`EVENT_ACTIONS`) rises beyond LOW and at least once reaches HIGH (hysteresis: the run starts and
+ends where the movement does, not where it crosses the high bar). Runs of up to 0.5 s are
+`micro` events; longer ones are `movement`s.
+
+Only validated actions make an event, and only as they rise (their antagonists have their own
+columns: brows lowering is au4 rising, not au1 falling). Motion energy and the CNN's
+probabilities are listed among an event's signals when they moved too, but cannot make one:
+head turns, zooms and light changes move them as much as expressions do (a still face only
+turned and zoomed gave 69 motion-only "micro-expressions" a minute; benchmarks/event_spotting.py).
+An event's `emotion` comes from its actions (`label_from_actions`: FACS prototypes over the
+validated actions, after explaining away what one action does to another's column), else from
+the CNN; `emotion_source` says which. Blinks are found a second way, against what the eye did in the
 second around them rather than the face's baseline (BLINK_CONTEXT_S), so that they show up while
 the face looks down or turns. Episodes are sustained changes (at least 1 s) of the smoothed top
 emotion away from the face's usual one.
@@ -25,13 +34,19 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..labels import ACTION_NAMES, COLUMNS_FROM_BLENDSHAPES, EMOTIONS, EVENT_COLUMNS, MOTION_NAMES, PROB_NAMES, REGION_OF, SIDE_NAMES, SIGNAL_NAMES
 
 HIGH, LOW = 4.0, 2.0
+SMOOTH_S = 0.1  # signals are averaged over this span (3 frames at 25-30 fps) before events are looked for
 MICRO_MAX_S = 0.5
+MIN_FRAMES = 2  # a one-frame spike is a measuring glitch, not a movement (a blink spans 3-10 frames at 25 fps)
 EPISODE_MIN_S = 1.0
 # Action columns read from blendshapes (0..1 coefficients) move about five times as far as the
 # geometric ones under the same warp (0.2-0.4 against 0.03-0.08 inter-ocular units), and so get
-# a five times higher floor.
-FLOOR = {**{n: 0.01 for n in ACTION_NAMES + SIDE_NAMES}, "au43_eye_closure": 0.02, "au43_eye_closure_left": 0.02,
-         "au43_eye_closure_right": 0.02, **{n: 0.05 for n in COLUMNS_FROM_BLENDSHAPES},
+# a five times higher floor. The floors are for a steady camera, where the spread of the
+# averaged signals (SMOOTH_S) is 0.001-0.003 and a floor, not the noise, decides: at 0.01 a lip
+# corner had to move 0.04 inter-ocular distances (2 pixels on a 50-pixel eye distance) before
+# an event was found (benchmarks/event_spotting.py); a moving head's noise (0.005-0.01) sets
+# its own scale.
+FLOOR = {**{n: 0.005 for n in ACTION_NAMES + SIDE_NAMES}, "au43_eye_closure": 0.01, "au43_eye_closure_left": 0.01,
+         "au43_eye_closure_right": 0.01, **{n: 0.025 for n in COLUMNS_FROM_BLENDSHAPES},
          **{n: 0.3 for n in MOTION_NAMES}, **{n: 0.08 for n in PROB_NAMES}}
 # Blinks: an eye closing and reopening within MICRO_MAX_S, found against what that eye did around
 # it (its running median over BLINK_CONTEXT_S) instead of the face's baseline. Looking down or
@@ -44,15 +59,40 @@ BLINK_CONTEXT_S = 1.0
 REGION = {**REGION_OF, **{n: n.removeprefix("motion_") for n in MOTION_NAMES}, **{n: "face" for n in PROB_NAMES}}
 ONE_SIDED = set(MOTION_NAMES)  # energies only grow
 
-# FACS prototypes (Ekman & Friesen's EMFACS, restricted to what actions.py measures).
+# The actions that make events and vote for their labels: those whose warped dose-response
+# passes on both test faces and whose rise no other action causes (the crosstalk rows of
+# benchmarks/actions_validation.py; tests/test_events.py checks this list against them). Left
+# out: au9 nose wrinkle (its column rises with a smile, a frown and a blink), au6 cheek raise
+# (no warp moves it, so nothing validates it) and au25 lips part (no warp of its own).
+EVENT_ACTIONS = ("au1_inner_brow_raise", "au2_outer_brow_raise", "au4_brow_lower", "au5_upper_lid_raise",
+                 "au43_eye_closure", "au12_lip_corner_pull", "au15_lip_corner_depress", "au20_lip_stretch", "au26_jaw_drop")
+# Each action makes events through its combined column and, where the sides are measured from the
+# mesh's geometry, through its sides too (a one-sided smile moves the combined column by half).
+# The blendshapes' sides (brows, upper lids) only say which side moved: under head motion they
+# jittered three times as much as their combined value and made most of the false brow events.
+SIDE_TRIGGERS = tuple(f"{a}_{side}" for a in EVENT_ACTIONS for side in ("left", "right")
+                      if f"{a}_{side}" in SIDE_NAMES and f"{a}_{side}" not in COLUMNS_FROM_BLENDSHAPES)
+TRIGGERS = EVENT_ACTIONS + SIDE_TRIGGERS
+
+# FACS prototypes (Ekman & Friesen's EMFACS), restricted to EVENT_ACTIONS: disgust needs the nose
+# wrinkle, which is not among them, so an action event is never labelled disgust (the CNN may).
 PROTOTYPES = {
-    "happy": ("au12_lip_corner_pull", "au6_cheek_raise"),
-    "surprise": ("au1_inner_brow_raise", "au2_outer_brow_raise", "au5_upper_lid_raise", "au25_lips_part", "au26_jaw_drop"),
-    "fear": ("au1_inner_brow_raise", "au2_outer_brow_raise", "au4_brow_lower", "au5_upper_lid_raise", "au20_lip_stretch", "au25_lips_part"),
+    "happy": ("au12_lip_corner_pull",),
+    "surprise": ("au1_inner_brow_raise", "au2_outer_brow_raise", "au5_upper_lid_raise", "au26_jaw_drop"),
+    "fear": ("au1_inner_brow_raise", "au2_outer_brow_raise", "au4_brow_lower", "au5_upper_lid_raise", "au20_lip_stretch"),
     "angry": ("au4_brow_lower", "au5_upper_lid_raise"),
-    "disgust": ("au9_nose_wrinkle", "au15_lip_corner_depress"),
     "sad": ("au1_inner_brow_raise", "au4_brow_lower", "au15_lip_corner_depress"),
 }
+# A smile pulls the mouth corners up and out, a lip stretch only out: au12's column includes the
+# mouth's widening (actions.py), so it rises under a stretch as much as under a smile (the
+# upper lip, which it is measured from, rises in a real smile too), and au20 (the width) rises
+# under a smile. Which one moved is told by how far the corners rose over the lips' middle (au15
+# falling) beside the widening: 0.5-0.8 of the widening for the smile warp and 0.3 for the
+# broad smile of single_face.mp4, 0.0-0.05 for the stretch warp.
+CORNER_RISE_OF_SMILE = 0.2
+# (warped action, column that rises with it) pairs of the crosstalk rows that `explained` resolves.
+EXPLAINED_PAIRS = frozenset({("au4_brow_lower", "au43_eye_closure"), ("au12_lip_corner_pull", "au20_lip_stretch"),
+                             ("au20_lip_stretch", "au12_lip_corner_pull")})
 
 
 @dataclass(frozen=True)
@@ -90,10 +130,11 @@ class Event:
     regions: str  # e.g. "mouth" or "brows+eyes"
     side: str  # which side of the face moved: left, right or both (the person's); "" without action signals
     signals: str  # the signals that crossed HIGH, strongest first
-    magnitude: float  # peak |z| (micro/movement) or peak smoothed probability (episode)
+    magnitude: float  # peak z of the actions (micro/movement) or peak smoothed probability (episode)
     emotion: str  # the emotion most associated: FACS prototype of the actions, else the CNN's
     cnn_emotion: str  # the emotion whose probability rose most over baseline during the event
     person_id: int | None = None  # set once tracks are linked into people (emotion.temporal.people)
+    emotion_source: str = "cnn"  # where `emotion` came from: "actions" (a FACS prototype) or "cnn"
 
     def as_row(self) -> dict:
         """The event as a NAME.events.csv row (emotion.labels.EVENT_COLUMNS), times to the ms."""
@@ -133,18 +174,48 @@ def side_of(left_peak: float, right_peak: float) -> str:
 
 
 def _side(names: tuple[str, ...], crossed: list[int], peak: np.ndarray) -> str:
-    """The side that moved, from the strongest left and right signals, when an action moved."""
-    if not any(names[j] in REGION_OF for j in crossed):
+    """The side that moved, from the strongest left and right signals among `crossed`."""
+    if not crossed:
         return ""
-    left = max((peak[j] for j, n in enumerate(names) if n.endswith("_left")), default=0.0)
-    right = max((peak[j] for j, n in enumerate(names) if n.endswith("_right")), default=0.0)
+    left = max((peak[j] for j in crossed if names[j].endswith("_left")), default=0.0)
+    right = max((peak[j] for j in crossed if names[j].endswith("_right")), default=0.0)
     return side_of(left, right)
 
 
-def _prototype_emotion(z_at_apex: dict[str, float]) -> str | None:
-    scores = {e: float(np.mean([max(z_at_apex.get(a, 0.0), 0.0) for a in aus])) for e, aus in PROTOTYPES.items()}
-    best = max(scores, key=scores.get)
-    return best if scores[best] >= HIGH / 2 else None
+def action_of(name: str) -> str:
+    """The action a column belongs to: au12_lip_corner_pull_left -> au12_lip_corner_pull."""
+    return name.removesuffix("_left").removesuffix("_right")
+
+
+def explained(peaks: dict[str, float], change: dict[str, float]) -> set[str]:
+    """The actions whose rise another action explains: `peaks` (action -> peak z, the crossed
+    ones) and `change` (action -> change from the baseline at the apex, in its own units). A
+    brow lowering presses the upper lids down (the eye-closure column rose 0.5-0.7 of a
+    closure's own rise under the au4 warp); of a smile and a lip stretch, which both widen the
+    mouth, the one the corners' rise says (CORNER_RISE_OF_SMILE)."""
+    out = set()
+    if "au4_brow_lower" in peaks and "au43_eye_closure" in peaks:
+        out.add("au43_eye_closure")
+    if "au12_lip_corner_pull" in peaks and "au20_lip_stretch" in peaks:
+        rise, width = -change.get("au15_lip_corner_depress", 0.0), change.get("au20_lip_stretch", 0.0)
+        out.add("au20_lip_stretch" if rise >= CORNER_RISE_OF_SMILE * width else "au12_lip_corner_pull")
+    return out
+
+
+def label_from_actions(peaks: dict[str, float]) -> str | None:
+    """The FACS prototype that best accounts for the actions that rose (`peaks`: action -> peak
+    z, explained ones removed): the z of its actions that rose minus the z of those that rose
+    outside it; on a tie, the prototype with fewer actions (the more specific). None when no
+    prototype holds a rising action."""
+    best, best_key = None, None
+    for emotion, actions in PROTOTYPES.items():
+        inside = sum(z for a, z in peaks.items() if a in actions)
+        if inside <= 0:
+            continue
+        key = (inside - sum(z for a, z in peaks.items() if a not in actions), -len(actions))
+        if best_key is None or key > best_key:
+            best, best_key = emotion, key
+    return best
 
 
 def _cnn_emotion(probs: np.ndarray, usual: np.ndarray) -> str:
@@ -163,31 +234,63 @@ def detect_events(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
     if len(times) < 2:
         return []
     z = baseline.z(signals, names)
-    strength = np.abs(z).max(axis=1)
+    triggers = [j for j, n in enumerate(names) if n in TRIGGERS]
+    rising = np.maximum(z[:, triggers], 0) if triggers else np.zeros((len(times), 0))
+    strength = rising.max(axis=1) if triggers else np.zeros(len(times))
     step = float(np.median(np.diff(times)))
     events: list[Event] = []
     prob_idx = [names.index(p) for p in PROB_NAMES if p in names]
-    shape_idx = [j for j, n in enumerate(names) if n not in ONE_SIDED]
+    others = [j for j, n in enumerate(names) if n not in TRIGGERS]
     for a, b in _runs(strength >= LOW, times, max_gap=3 * step):
-        window = z[a : b + 1]
-        peak = np.abs(window).max(axis=0)
-        if peak.max() < HIGH:
+        if strength[a : b + 1].max() < HIGH or b - a + 1 < MIN_FRAMES:
             continue
-        # The apex is where the face departs most from its baseline; motion energy peaks at the
-        # moments of change (onset, offset) rather than at the held expression, so it only
-        # decides the apex when nothing else moved.
-        shape = np.abs(window[:, shape_idx]).max(axis=1) if shape_idx else np.zeros(len(window))
-        apex = a + int(np.argmax(shape if shape.max() >= LOW else np.abs(window).max(axis=1)))
-        crossed = [j for j in np.argsort(-peak) if peak[j] >= HIGH]
-        regions = sorted({REGION[names[j]] for j in crossed}, key=lambda r: -max(peak[j] for j in crossed if REGION[names[j]] == r))
-        signed_peak = window[np.abs(window).argmax(axis=0), np.arange(len(names))]
+        window = rising[a : b + 1]
+        peak = window.max(axis=0)
+        apex = a + int(np.argmax(window.max(axis=1)))
+        crossed = [triggers[k] for k in np.argsort(-peak) if peak[k] >= HIGH]
+        trigger_peak = dict(zip(triggers, peak))
+        # Each action's peak z over its columns (combined and sides), and its peak change in
+        # its own units (for telling a smile from a stretch).
+        actions: dict[str, float] = {}
+        for j in crossed:
+            actions[action_of(names[j])] = max(actions.get(action_of(names[j]), 0.0), trigger_peak[j])
+        change = {n: float(signals[apex, j] - baseline.median[j]) for j, n in enumerate(names) if n in EVENT_ACTIONS}
+        kept = {act: zz for act, zz in actions.items() if act not in explained(actions, change)}
+        regions = sorted({REGION[act] for act in kept}, key=lambda r: -max(zz for act, zz in kept.items() if REGION[act] == r))
+        supporting = [j for j in others if np.abs(z[a : b + 1, j]).max() >= HIGH]
+        sided = [j for j, n in enumerate(names) if n in SIDE_NAMES and action_of(n) in kept]
+        side_peak = np.zeros(len(names))
+        side_peak[sided] = np.maximum(z[a : b + 1][:, sided], 0).max(axis=0) if sided else 0.0
         cnn = _cnn_emotion(signals[a : b + 1][:, prob_idx], baseline.median[prob_idx]) if prob_idx else ""
+        label = label_from_actions(kept)
         duration = times[b] - times[a] + step
         events.append(Event(face_id, "micro" if duration <= MICRO_MAX_S + 1e-9 else "movement",
                             float(times[a]), float(times[apex]), float(times[b]), float(duration),
-                            "+".join(regions), _side(names, crossed, peak), "+".join(names[j] for j in crossed),
-                            float(peak.max()), _prototype_emotion(dict(zip(names, signed_peak))) or cnn, cnn))
+                            "+".join(regions), _side(names, sided, side_peak),
+                            "+".join(names[j] for j in crossed + supporting), float(peak.max()), label or cnn, cnn,
+                            emotion_source="actions" if label else "cnn"))
     return with_blinks(events, detect_blinks(face_id, times, signals, baseline, names))
+
+
+def smoothed(times: np.ndarray, signals: np.ndarray, span_s: float = SMOOTH_S, names: tuple[str, ...] = SIGNAL_NAMES) -> np.ndarray:
+    """Each signal averaged over the frames within `span_s` around each frame (NaN frames left
+    out): measurement jitter falls by about the square root of the frames averaged, while a 0.1 s
+    micro-expression keeps most of its height. The eye closure is left as measured: a blink
+    lasts a few frames, and the blink pass judges it against its own running median."""
+    values = np.asarray(signals, np.float64)
+    if len(times) < 3:
+        return values
+    k = int(round(span_s / float(np.median(np.diff(times))))) // 2
+    if k < 1:
+        return values
+    padded = np.pad(values, [(k, k), (0, 0)], mode="edge")
+    windows = sliding_window_view(padded, 2 * k + 1, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = np.where(np.isnan(values), np.nan, np.nanmean(windows, axis=-1))
+    keep = [j for j, n in enumerate(names) if n in BLINK_SIGNALS]
+    out[:, keep] = values[:, keep]
+    return out
 
 
 def with_blinks(events: list[Event], blinks: list[Event]) -> list[Event]:
@@ -227,8 +330,10 @@ def detect_blinks(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
                   names: tuple[str, ...]) -> list[Event]:
     """Blinks (BLINK_SIGNALS) as micro events of the eyes: each eye-closure signal's rise over its
     running median, as a robust z-score against those rises (Baseline, with the same floors),
-    closing only."""
+    closing only; not while the brows lower (they press the lids down: `explained`)."""
     present = [n for n in BLINK_SIGNALS if n in names]
+    brows = [names.index(n) for n in ("au4_brow_lower", "au4_brow_lower_left", "au4_brow_lower_right") if n in names]
+    brow_z = baseline.z(signals, names)[:, brows] if brows else np.zeros((len(times), 0))
     if BLINK_SIGNALS[0] not in present or np.isnan(signals[:, names.index(BLINK_SIGNALS[0])]).all():
         return []
     closure = signals[:, [names.index(n) for n in present]].astype(np.float64)
@@ -242,7 +347,8 @@ def detect_blinks(face_id: int, times: np.ndarray, signals: np.ndarray, baseline
         closing = strongest[a : b + 1]
         duration = times[b] - times[a] + step
         apex = a + int(np.argmax(closing))
-        if closing.max() < HIGH or duration > MICRO_MAX_S + 1e-9:
+        if closing.max() < HIGH or duration > MICRO_MAX_S + 1e-9 or b - a + 1 < MIN_FRAMES \
+                or (brows and brow_z[a : b + 1].max() >= HIGH):
             continue
         peaks = dict(zip(present, map(float, rises[a : b + 1].max(axis=0))))
         crossed = sorted((n for n in present if peaks[n] >= HIGH), key=lambda n: -peaks[n])
