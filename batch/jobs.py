@@ -17,7 +17,7 @@ from .outputs import OutputPaths
 # short clips keeps one task per video.
 AUTO_CHUNK_AFTER_S, AUTO_CHUNK_S = 600.0, 300.0
 
-INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events",
+INDEX_COLUMNS = ["input", "status", "reason", "duration_s", "frames_analysed", "seconds", "video", "timeline", "events", "eaf",
                  "summary", "chart", "report"]
 
 
@@ -56,6 +56,7 @@ def index_row(video: Path, status: str, reason: str = "", outputs: OutputPaths |
             "video": str(outputs.video) if listed and with_video else "",
             "timeline": str(outputs.timeline) if listed else "",
             "events": str(outputs.events) if listed else "",
+            "eaf": str(outputs.eaf) if listed else "",
             "summary": str(outputs.summary) if listed else "",
             "chart": str(outputs.chart) if listed else "",
             "report": str(outputs.report) if listed else ""}

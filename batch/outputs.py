@@ -15,6 +15,7 @@ from emotion.labels import (BLENDSHAPE_COLUMNS, EMOTIONS, EVENT_KINDS, EVENTS_CS
                             POSE_NAMES, RELATIVE_NAMES, SMOOTH_COLUMNS, TIMELINE_COLUMNS)
 from emotion.temporal.baseline import AsymmetryTally, relative_to
 from emotion.temporal.people import TRANSIENT_RULE, People
+from emotion.labels import valence
 
 TURNED_DEG = 30.0  # head pose beyond this (yaw or pitch) is reported as a quality flag
 POSE_INDEX = [MEASURE_NAMES.index(n) for n in POSE_NAMES]
@@ -29,16 +30,22 @@ class OutputPaths:
     chart: Path
     events: Path
     report: Path
+    eaf: Path  # ELAN; its time series files (NAME.P1.timeseries.csv, NAME_tsconf.xml) lie beside it
 
     @staticmethod
     def for_video(source: Path, out_dir: Path) -> "OutputPaths":
         stem = source.stem
         return OutputPaths(out_dir / f"{stem}.annotated.mp4", out_dir / f"{stem}.timeline.csv",
                            out_dir / f"{stem}.summary.json", out_dir / f"{stem}.timeline.png",
-                           out_dir / f"{stem}.events.csv", out_dir / f"{stem}.report.html")
+                           out_dir / f"{stem}.events.csv", out_dir / f"{stem}.report.html", out_dir / f"{stem}.eaf")
 
     def required(self, with_video: bool) -> list[Path]:
-        return [self.timeline, self.events, self.summary, self.chart, self.report] + ([self.video] if with_video else [])
+        return [self.timeline, self.events, self.eaf, self.summary, self.chart, self.report] + ([self.video] if with_video else [])
+
+    def elan_companions(self) -> list[Path]:
+        """The time series files ELAN reads beside the .eaf (written by batch.elan)."""
+        stem = self.eaf.name.removesuffix(".eaf")
+        return sorted(self.eaf.parent.glob(f"{stem}.P*.timeseries.csv")) + sorted(self.eaf.parent.glob(f"{stem}_tsconf.xml"))
 
     def complete(self, with_video: bool) -> bool:
         return all(p.exists() and p.stat().st_size > 0 for p in self.required(with_video))
@@ -60,8 +67,8 @@ def timeline_row(video: str, index: int, time_s: float, tracked=None) -> dict[st
     looking = looking_at_camera(m["gaze_yaw"], m["gaze_pitch"])
     return {**row, "face_id": tracked.face_id, "x": x, "y": y, "w": w, "h": h, "det_score": f"{face.det_score:.3f}",
             **{e: f"{p:.4f}" for e, p in zip(EMOTIONS, face.probabilities)},
-            "emotion": face.emotion, "confidence": f"{face.confidence:.4f}",
-            **{c: f"{p:.4f}" for c, p in zip(SMOOTH_COLUMNS, tracked.smoothed)},
+            "emotion": face.emotion, "confidence": f"{face.confidence:.4f}", "valence": f"{valence(face.probabilities):.4f}",
+            **{c: f"{p:.4f}" for c, p in zip(SMOOTH_COLUMNS, tracked.smoothed)}, "smooth_valence": f"{valence(tracked.smoothed):.4f}",
             **{n: _num(m[n], 5) for n in RELATIVE_NAMES},
             **{n: _num(v, 3) for n, v in zip(MOTION_NAMES, tracked.motion)},
             **{n: _num(m[n], 2) for n in POSE_NAMES + GAZE_NAMES},
@@ -152,6 +159,7 @@ class SummaryBuilder:
             face = t.face
             s = self.faces.setdefault(t.face_id, {"first_s": time_s, "last_s": time_s, "frames": 0, "small": 0,
                                                   "top": np.zeros(len(EMOTIONS)), "prob_sum": np.zeros(len(EMOTIONS)),
+                                                  "valence_sum": 0.0, "smooth_valence_sum": 0.0,
                                                   "det_sum": 0.0, "measured": 0, "turned": 0, "gazed": 0, "looking": 0,
                                                   "measure_sum": np.zeros(len(MEASURE_NAMES)),
                                                   "measure_n": np.zeros(len(MEASURE_NAMES))})
@@ -160,6 +168,8 @@ class SummaryBuilder:
             s["small"] += too_small
             s["top"][int(np.argmax(face.probabilities))] += 1
             s["prob_sum"] += face.probabilities
+            s["valence_sum"] += float(valence(face.probabilities))
+            s["smooth_valence_sum"] += float(valence(t.smoothed))
             s["det_sum"] += face.det_score
             measures = t.measures
             known = np.isfinite(measures)
@@ -195,6 +205,8 @@ class SummaryBuilder:
                 "share_of_time_by_emotion": {e: round(float(v / s["frames"]), 4) for e, v in zip(EMOTIONS, s["top"])},
                 "mean_probabilities": {e: round(float(v / s["frames"]), 4) for e, v in zip(EMOTIONS, s["prob_sum"])},
                 "dominant_emotion": EMOTIONS[int(np.argmax(s["top"]))],
+                "mean_valence": round(s["valence_sum"] / s["frames"], 4),
+                "mean_smooth_valence": round(s["smooth_valence_sum"] / s["frames"], 4),
                 # The neutral reference the CSV's action columns are relative to (raw = CSV + this).
                 "action_baseline": None if base is None else {n: (round(float(v), 5) if np.isfinite(v) else None)
                                                                for n, v in zip(MEASURE_NAMES, base)},
@@ -242,6 +254,8 @@ class SummaryBuilder:
                 "share_of_time_by_emotion": {e: round(float(v / frames), 4) for e, v in zip(EMOTIONS, top)},
                 "mean_probabilities": {e: round(float(v / frames), 4) for e, v in zip(EMOTIONS, probs)},
                 "dominant_emotion": EMOTIONS[int(np.argmax(top))],
+                "mean_valence": round(sum(t["valence_sum"] for t in tracks) / frames, 4),
+                "mean_smooth_valence": round(sum(t["smooth_valence_sum"] for t in tracks) / frames, 4),
                 "events": {k: sum(faces[str(f)]["events"][k] for f in people.tracks_of(person_id)) for k in EVENT_KINDS}}
         gone = sorted(people.transient)
         return {"people": out, "transient_tracks": {"count": len(gone), "face_ids": gone, "rule": TRANSIENT_RULE,

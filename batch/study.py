@@ -36,7 +36,7 @@ MAIN_ACTIONS = ("au1_inner_brow_raise", "au4_brow_lower", "au6_cheek_raise", "au
 T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 FACE_COLUMNS = ("face_id", "person_id", "duration_s", "frames_analysed", "face_frames", "first_s", "last_s",
-                *(f"share_{e}" for e in EMOTIONS), *(f"mean_p_{e}" for e in EMOTIONS),
+                *(f"share_{e}" for e in EMOTIONS), *(f"mean_p_{e}" for e in EMOTIONS), "mean_valence",
                 *(f"events_per_min_{k}" for k in EVENT_KINDS), *(f"mean_{a}" for a in ACTION_NAMES),
                 "mean_detector_confidence", "share_head_turned", "share_too_small_for_actions", "share_looking_at_camera",
                 "mean_abs_asymmetry", "transient_tracks")
@@ -71,6 +71,7 @@ def face_rows(summary: dict) -> list[dict]:
                     "face_frames": f["frames_analysed"], "first_s": f["first_s"], "last_s": f["last_s"],
                     **{f"share_{e}": f["share_of_time_by_emotion"][e] for e in EMOTIONS},
                     **{f"mean_p_{e}": f["mean_probabilities"][e] for e in EMOTIONS},
+                    "mean_valence": _blank_none(f.get("mean_valence")),
                     **{f"events_per_min_{k}": round(f["events"][k] / minutes, 4) if minutes > 0 else "" for k in EVENT_KINDS},
                     **{f"mean_{a}": "" if acts.get(a) is None else acts[a] for a in ACTION_NAMES},
                     "mean_detector_confidence": f.get("mean_detector_confidence", ""),
@@ -130,6 +131,7 @@ def compare(rows: list[dict], column: str) -> dict:
     groups = sorted({r[column] for r in observed})
     # Each measure with the range it can take: intervals are shown within it.
     measures = {"share of time in each emotion": ([f"share_{e}" for e in EMOTIONS], list(EMOTIONS), "share of frames", (0, 1)),
+                "valence (happy minus the strongest negative emotion, mean)": (["mean_valence"], ["valence"], "-1..1", (-1, 1)),
                 "events per minute": ([f"events_per_min_{k}" for k in EVENT_KINDS], list(EVENT_KINDS), "events per minute",
                                       (0, math.inf)),
                 "facial actions (mean, relative to each face's baseline)":

@@ -32,6 +32,7 @@ from emotion.temporal.people import TrackBook
 from emotion.temporal.stream import FaceStream
 
 from .chunks import ChunkedAnalysis, encode_annotated
+from .elan import people_series, write_elan
 from .outputs import OutputPaths, SummaryBuilder, TimelineWriter, write_events
 from .provenance import run_info
 from .report import apex_thumbnails, render_video_report
@@ -151,14 +152,15 @@ def process_video(path: str | Path, out_dir: str | Path, analyzer: EmotionAnalyz
             chart = figure_png(timeline_figure(*dynamics.probability_rows(), np.array(empty_t),
                                                f"{source.name}: emotion probabilities over time", events), dpi=120)
             thumbs = thumbs.result()
-        files = {"timeline CSV": outputs.timeline, "events CSV": outputs.events, "summary": outputs.summary,
-                 **({"annotated video": outputs.video} if write_video else {})}
+        files = {"timeline CSV": outputs.timeline, "events CSV": outputs.events, "ELAN (.eaf)": outputs.eaf,
+                 "summary": outputs.summary, **({"annotated video": outputs.video} if write_video else {})}
         report = render_video_report(data, events, chart, thumbs, files)
         # Publish: the video first, the summary last, so a complete summary implies the rest.
         if write_video:
             publish(video_tmp, outputs.video)
         timeline.publish()
         write_events(outputs.events, source.name, events)
+        write_elan(outputs.eaf, source, outputs.video if write_video else None, people_series(dynamics, people, baselines, events))
         write_bytes_atomic(outputs.chart, chart)
         write_text_atomic(outputs.report, report)
         write_json_atomic(outputs.summary, data)

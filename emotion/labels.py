@@ -96,13 +96,14 @@ COLUMNS_FROM_BLENDSHAPES: tuple[str, ...] = (
 )
 # The raw blendshapes (0..1, not baseline-relative), empty where actions were not measured.
 BLENDSHAPE_COLUMNS: tuple[str, ...] = tuple(f"bs_{n}" for n in BLENDSHAPE_NAMES)
+# valence: FaceReader's definition on the probabilities, raw and smoothed (emotion.labels.valence).
 TIMELINE_COLUMNS: tuple[str, ...] = ("video", "frame", "time_s", "face_id", "person_id", "transient", "x", "y", "w", "h", "det_score", *EMOTIONS,
-                                     "emotion", "confidence", *SMOOTH_COLUMNS, *ACTION_COLUMNS, "asymmetry",
+                                     "emotion", "confidence", "valence", *SMOOTH_COLUMNS, "smooth_valence", *ACTION_COLUMNS, "asymmetry",
                                      *MOTION_NAMES, *POSE_NAMES, *GAZE_NAMES, "looking_at_camera",
                                      *BLENDSHAPE_COLUMNS)
 # NAME.events.csv: one row per event.
 EVENT_COLUMNS: tuple[str, ...] = ("face_id", "person_id", "kind", "onset_s", "apex_s", "offset_s", "duration_s", "regions", "side",
-                                  "signals", "magnitude", "emotion", "cnn_emotion")
+                                  "signals", "magnitude", "emotion", "emotion_source", "cnn_emotion")
 EVENTS_CSV_COLUMNS: tuple[str, ...] = ("video", *EVENT_COLUMNS)
 
 
@@ -112,3 +113,21 @@ def emotion_index(name: str) -> int:
     if key not in EMOTIONS:
         raise ValueError(f"unknown emotion {name!r}; expected one of {', '.join(EMOTIONS)}")
     return EMOTIONS.index(key)
+
+
+# Valence: one number per frame for how positive or negative the expression reads.
+NEGATIVE_EMOTIONS: tuple[str, ...] = ("sad", "angry", "fear", "disgust")
+
+
+def valence(probabilities):
+    """FaceReader's (Noldus) valence on the classifier's calibrated probabilities, (..., 7) in
+    FER2013 order -> (...) in -1..1: the intensity of happy minus that of the strongest of the
+    four negative expressions (sad, angry, fear, disgust); 0 for a neutral or surprised face. A
+    formula on what the CNN reads in the face, not a felt valence. There is no arousal beside
+    it: FaceReader's arousal is built from action units that are not measured here or do not
+    pass this project's validation (the cheek raise, the nose wrinkle and others;
+    docs/actions.md), and an arousal from the probabilities alone would only restate them."""
+    import numpy as np
+
+    p = np.asarray(probabilities, np.float64)
+    return p[..., EMOTIONS.index("happy")] - p[..., [EMOTIONS.index(e) for e in NEGATIVE_EMOTIONS]].max(axis=-1)

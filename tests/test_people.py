@@ -81,8 +81,9 @@ def test_a_gap_keeps_one_person_and_a_one_frame_face_is_transient(gap_run):
 def test_nothing_about_faces_descriptors_is_written(gap_run):
     result, out = gap_run
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(p.name for p in result.outputs.required(with_video=False))
-    text = result.outputs.summary.read_text() + result.outputs.timeline.read_text()
+    assert names == sorted(p.name for p in result.outputs.required(with_video=False) + result.outputs.elan_companions())
+    text = "".join(p.read_text() for p in [result.outputs.summary, result.outputs.timeline, result.outputs.eaf,
+                                          *result.outputs.elan_companions()])
     assert "descriptor" not in text and "embedding" not in text
 
 
@@ -150,7 +151,7 @@ def test_people_across_a_study_match_two_halves_of_one_clip_and_take_gallery_nam
     rows = read_csv(out / "study.csv")
     assert [r["study_person"] for r in rows] == ["Astronaut", "Astronaut"]
     assert "People across videos" in (out / "report.html").read_text()
-    assert sorted(p.name for p in out.iterdir() if p.suffix not in (".csv", ".json", ".html", ".png")) == []
+    assert sorted(p.name for p in out.iterdir() if p.suffix not in (".csv", ".json", ".html", ".png", ".eaf", ".xml")) == []
 
 
 @pytest.mark.slow

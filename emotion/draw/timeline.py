@@ -1,13 +1,14 @@
 """The video timeline figure (NAME.timeline.png): each main face's emotion probabilities over
-time, one panel per face, events shaded."""
+time, one panel per face, with its valence (dashed, right axis), events shaded."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..labels import EMOTIONS
+from ..labels import EMOTIONS, valence
 from .charts import rgb01
 
 MAX_FACES = 3
@@ -35,9 +36,15 @@ def timeline_figure(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, 
             step = np.median(np.diff(t)) if len(t) > 1 else 1.0
             k = int(max(1, min(len(t), round(0.5 / max(step, 1e-3)))))
             kernel = np.ones(k) / k
+            smoothed = np.stack([np.convolve(np.pad(p[:, i], (k // 2, k - 1 - k // 2), mode="edge"), kernel, mode="valid")
+                                 for i in range(len(EMOTIONS))], axis=1)
             for i, e in enumerate(EMOTIONS):
-                smooth = np.convolve(np.pad(p[:, i], (k // 2, k - 1 - k // 2), mode="edge"), kernel, mode="valid")
-                ax.plot(t, smooth, color=rgb01(e), lw=1.6, label=e)
+                ax.plot(t, smoothed[:, i], color=rgb01(e), lw=1.6, label=e)
+            right = ax.twinx()
+            right.plot(t, valence(smoothed), color="black", lw=1.1, ls="--", label="valence (right axis)")
+            right.axhline(0, color="black", lw=0.5, alpha=0.4)
+            right.set_ylim(-1.08, 1.08)
+            right.set_ylabel("valence")
             own = [e for e in events if e.face_id == face_id]
             for e in own:
                 colour, alpha = EVENT_STYLE.get(e.kind, ("gray", 0.1))
@@ -56,6 +63,9 @@ def timeline_figure(times: np.ndarray, face_ids: np.ndarray, probs: np.ndarray, 
     axes[-1, 0].set_xlabel("time (s)")
     fig.suptitle(title)
     handles, labels = axes[0, 0].get_legend_handles_labels()
+    if len(main):
+        handles.append(Line2D([], [], color="black", lw=1.1, ls="--"))
+        labels.append("valence (right axis)")
     for kind, (colour, alpha) in EVENT_STYLE.items():
         handles.append(Patch(color=colour, alpha=min(1.0, alpha * 2)))
         labels.append(f"{kind} event")
