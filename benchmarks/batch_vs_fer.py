@@ -4,9 +4,12 @@
                                       [--fer-python /tmp/ferenv/bin/python] [--runs 3]
 
 `fer` is not a project dependency: install it for this benchmark only, in its own environment
-that reuses this one's packages:
+that reuses this one's packages (a .pth file naming them; `--system-site-packages` would show
+the base Python's packages, not those of a virtual environment):
 
-    python -m venv --system-site-packages /tmp/ferenv && /tmp/ferenv/bin/pip install --no-deps fer
+    python -m venv /tmp/ferenv
+    python -c "import site; print(site.getsitepackages()[0])" > /tmp/ferenv/lib/python3.11/site-packages/outer.pth
+    /tmp/ferenv/bin/pip install --no-deps fer
 
 Each tool runs as a fresh process (imports and model loading included: what a user waits for);
 medians of --runs runs. Also reported: frames/s of the analysis alone (decode + detect +

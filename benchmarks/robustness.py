@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import platform
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -43,7 +41,7 @@ from results_io import write_results  # noqa: E402  (benchmarks/ is the script f
 ROOT = Path(__file__).resolve().parent.parent
 
 from emotion.inference.classifier import EmotionClassifier  # noqa: E402
-from emotion.training import degrade  # noqa: E402
+from emotion.training.degrade import CONDITIONS  # noqa: E402
 from emotion.training.calibration import calibration  # noqa: E402
 from emotion.training.data import load_fer2013  # noqa: E402
 from emotion.training.votes import find_votes, read_votes, votes_for  # noqa: E402
@@ -53,58 +51,6 @@ DEFAULT_MODELS = ("models/default.tflite", "artefacts/ferplus-2026-12-03/ferplus
 FRAME_SCALE, FRAME_SIDE = 4, 320
 
 
-def _each(fn: Callable[[np.ndarray, int], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda faces: np.stack([fn(f, i) for i, f in enumerate(faces)])
-
-
-def _sign(i: int) -> int:
-    return 1 if i % 2 == 0 else -1
-
-
-def _hand(face: np.ndarray, i: int) -> np.ndarray:
-    h, w = face.shape
-    x0 = 0 if i % 2 == 0 else w // 2
-    return degrade.erase(face, 2 * h // 3, x0, h - 2 * h // 3, w // 2, int(np.median(face)))
-
-
-def _glasses(face: np.ndarray, i: int) -> np.ndarray:
-    out = np.array(face)
-    for x0, x1 in ((7, 22), (26, 41)):
-        cv2.rectangle(out, (x0, 15), (x1, 25), 20, 2)
-    cv2.line(out, (22, 18), (26, 18), 20, 2)
-    return out
-
-
-def _noise(faces: np.ndarray) -> np.ndarray:
-    rng = np.random.default_rng(0)
-    return np.stack([degrade.noise(f, 10, rng) for f in faces])
-
-
-NO_TARGET = float("nan")  # rows added beyond issue 36's table: reported, not held to a target
-
-
-@dataclass(frozen=True)
-class Condition:
-    name: str
-    apply: Callable[[np.ndarray], np.ndarray]
-    target: float = 2.0  # points it may cost against "as given" (issue 36's targets)
-
-
-CONDITIONS = (
-    Condition("as given", lambda faces: faces),
-    Condition("roll ±10°", _each(lambda f, i: degrade.roll(f, 10 * _sign(i)))),
-    Condition("roll ±20°", _each(lambda f, i: degrade.roll(f, 20 * _sign(i)))),
-    Condition("roll ±30°", _each(lambda f, i: degrade.roll(f, 30 * _sign(i))), target=3.0),
-    Condition("Gaussian blur σ1.5", _each(lambda f, i: degrade.gaussian_blur(f, 1.5))),
-    Condition("motion blur 5 px", _each(lambda f, i: degrade.motion_blur(f, 5, 45 * (i % 4)))),
-    Condition("down to 24 px and back", _each(lambda f, i: degrade.downscale(f, 24))),
-    Condition("down to 16 px and back", _each(lambda f, i: degrade.downscale(f, 16)), target=NO_TARGET),
-    Condition("JPEG quality 15", _each(lambda f, i: degrade.jpeg(f, 15))),
-    Condition("darker ×0.4", _each(lambda f, i: degrade.tone(f, gain=0.4))),
-    Condition("noise σ10", _noise),
-    Condition("hand over a lower quarter", _each(_hand), target=NO_TARGET),
-    Condition("glasses-like frames", _each(_glasses), target=NO_TARGET),
-)
 PIPELINE_CONDITIONS = ("as given", "roll ±10°", "roll ±20°", "roll ±30°", "Gaussian blur σ1.5")
 
 
