@@ -37,6 +37,10 @@ import numpy as np
 from results_io import write_results  # noqa: E402  (benchmarks/ is the script folder)
 
 ROOT = Path(__file__).resolve().parent.parent
+PREVIOUS = {  # the defaults the shipped one replaced, newest first, with the row each gets
+    "artefacts/ferplus-2026-12-03/ferplus-default.tflite": "default until 2026-12-07 (one vgg-s, FER+ votes)",
+    "artefacts/fer2013-default/fer2013-default.tflite": "default until 2026-12-03 (two vgg-s, FER2013 labels)",
+}
 
 from emotion.inference.classifier import EmotionClassifier, to_face_batch  # noqa: E402
 from emotion.errors import DatasetError  # noqa: E402
@@ -198,8 +202,8 @@ def main() -> int:
                     help="the seed recipe's model (default models/seed.json, skipped when absent)")
     ap.add_argument("--ensemble", type=Path, nargs="*", help="ensemble manifests to add "
                     "(default: every models/*.ensemble.json)")
-    ap.add_argument("--previous", type=Path, default=ROOT / "artefacts" / "previous-default" / "previous-default.tflite",
-                    help="the default model this one replaced, for comparison (skipped when absent)")
+    ap.add_argument("--previous", type=Path, nargs="*", default=[ROOT / p for p in PREVIOUS],
+                    help="the defaults this one replaced, for comparison (default: the two before it; skipped when absent)")
     args = ap.parse_args()
     if args.ensemble is None:
         args.ensemble = sorted((ROOT / "models").glob("*.ensemble.json"))
@@ -227,9 +231,10 @@ def main() -> int:
             single = (ROOT / member).with_suffix(".tflite")
             if single.exists():
                 rows.append(evaluate(f"member {single.stem} alone", single, ours(single), splits, mirrors(single), "flip TTA"))
-        if args.previous.exists():
-            rows.append(evaluate("previous default (two vgg-s, FER2013 labels)", args.previous, ours(args.previous), splits,
-                                 mirrors(args.previous), "flip TTA"))
+        for previous in (p for p in args.previous if p.exists()):
+            label = PREVIOUS.get(str(previous.resolve().relative_to(ROOT)) if previous.resolve().is_relative_to(ROOT) else "",
+                                 f"previous default {previous.name}")
+            rows.append(evaluate(label, previous, ours(previous), splits, mirrors(previous), "flip TTA"))
         if args.seed_model.exists():  # the seed pair (or any Keras file) runs through its float16 export
             seed = as_tflite(args.seed_model, tmp)
             rows.append(evaluate("seed recipe", seed, ours(seed), splits, True, "flip TTA; float16 export"))

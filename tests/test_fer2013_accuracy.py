@@ -103,3 +103,59 @@ def test_fer2013_label_accuracy_is_what_the_card_reports(private_accuracy):
     model trained on the crowd scores lower against them; the card reports it."""
     assert private_accuracy == pytest.approx(CARD["scores"]["PrivateTest (tflite)"]["accuracy"], abs=0.0005)
     assert private_accuracy >= 0.6
+
+
+# Issue 36's targets for a model that holds up on real video, each its own assertion. Those the
+# shipped default does not meet are expected to fail, with the card's number as the reason: a
+# strict xfail turns into a failure the day they are met, so the card is updated with them.
+UNMET_ROBUSTNESS = {
+    "Gaussian blur σ1.5": "the card: blur costs 5.0 points (models/README.md, 'On real video')",
+    "motion blur 5 px": "the card: motion blur costs 3.2 points",
+    "down to 24 px and back": "the card: a 24 px face costs 2.1 points",
+    "JPEG quality 15": "the card: JPEG quality 15 costs 2.8 points",
+}
+
+
+@pytest.mark.xfail(strict=True, reason="the card: 85.46% against the crowd's majority on PrivateTest, short of 87.5%")
+def test_shipped_model_reaches_the_video_issue_accuracy_target(crowd_score_):
+    """Issue 36: at least 87.5% against the crowd's majority on PrivateTest."""
+    assert crowd_score_.majority_accuracy >= 0.875, f"FER+ majority accuracy {crowd_score_.majority_accuracy * 100:.2f}%"
+
+
+@pytest.fixture(scope="module")
+def majority_accuracy_on(private_test, crowd):
+    """faces -> FER+ majority accuracy of the shipped default, on the faces with a clear majority
+    (given as a function of those faces, so each degradation is applied to exactly them)."""
+    majority = crowd.majority()
+    clear = majority >= 0
+    faces, majority = private_test.images[clear], majority[clear]
+    clf = EmotionClassifier.from_path(MODELS / "default.tflite", flip_tta=True)
+
+    def accuracy(degrade):
+        return float((clf.predict(degrade(faces)[..., None].astype(np.float32)).argmax(1) == majority).mean())
+
+    return accuracy
+
+
+@pytest.fixture(scope="module")
+def as_given(majority_accuracy_on):
+    return majority_accuracy_on(lambda faces: faces)
+
+
+def _robustness_cases():
+    from emotion.training.degrade import CONDITIONS
+
+    for cond in CONDITIONS:
+        if cond.name == "as given" or np.isnan(cond.target):
+            continue
+        marks = [pytest.mark.xfail(strict=True, reason=UNMET_ROBUSTNESS[cond.name])] if cond.name in UNMET_ROBUSTNESS else []
+        yield pytest.param(cond, id=cond.name, marks=marks)
+
+
+@pytest.mark.parametrize("condition", _robustness_cases())
+def test_shipped_model_holds_up_under_a_degradation(condition, majority_accuracy_on, as_given):
+    """Issue 36: each degradation of recorded video (emotion.training.degrade.CONDITIONS, the
+    rows of benchmarks/robustness.py) costs at most its target (2 points; roll ±30°: 3) against
+    the same faces as given."""
+    drop = (as_given - majority_accuracy_on(condition.apply)) * 100
+    assert drop <= condition.target, f"{condition.name} costs {drop:.1f} points (target {condition.target})"
