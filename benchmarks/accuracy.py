@@ -3,8 +3,8 @@
     python benchmarks/accuracy.py [--data ../shared/datasets/fer2013-images.tar.xz]
                                   [--fer-model PATH/TO/fer/data/emotion_model_quantized.tflite]
 
-Rows: the shipped default model (float16 TFLite, as shipped), its float32, dynamic-range and
-int8 exports (made here by `python -m emotion export --quantize ...` into a temporary folder, so
+Rows: the shipped default model (as shipped), its other exports (float16, float32,
+dynamic-range) (made here by `python -m emotion export --quantize ...` into a temporary folder, so
 the quantisation loss is measured, not assumed), the seed model when it exists (`--seed-model`,
 default models/seed.json), every ensemble manifest in models/ (`--ensemble`; its members run as
 the manifest names them, and its cost and size are the sums of its members' graphs), and the
@@ -219,8 +219,9 @@ def main() -> int:
         default = ROOT / "models" / "default.tflite"
         card = json.loads(default.with_name("default.metrics.json").read_text())
         views = " + ".join(f"{Path(m).stem} ({v})" for m, v in zip(card["members"], card["views"]))
-        rows.append(evaluate("default, float16 weights: shipped", default, ours(default), splits, mirrors(default), views))
-        for quant in ("float32", "dynamic"):  # the same members merged again with other weights
+        shipped_as = card.get("quantize", "float16")  # cards written before the field: float16  # how the shipped file stores its weights
+        rows.append(evaluate(f"default, {shipped_as} weights: shipped", default, ours(default), splits, mirrors(default), views))
+        for quant in [q for q in ("float16", "float32", "dynamic") if q != shipped_as]:  # the same members, other weights
             out = Path(tmp) / f"default-{quant}.tflite"
             subprocess.run([sys.executable, "-m", "emotion.commands.ensemble", *[str(ROOT / m) for m in card["members"]], "--views",
                             ",".join(card["views"]), "--out", str(out), "--quantize", quant, "--data", args.data,

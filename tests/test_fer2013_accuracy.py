@@ -44,7 +44,7 @@ def private_accuracy(private_test, shipped) -> float:
 
 def test_shipped_model_scores_what_its_model_card_says(private_accuracy):
     assert private_accuracy == pytest.approx(CARD["scores"]["PrivateTest (tflite)"]["accuracy"], abs=0.0005)
-    # the merged float16 file and the trained nets it came from: at most a few faces apart
+    # the merged file (int8 weights) and the trained nets it came from: at most a few faces apart
     assert private_accuracy == pytest.approx(CARD["scores"]["PrivateTest+views"]["accuracy"], abs=0.002)
 
 
@@ -110,13 +110,15 @@ def test_fer2013_label_accuracy_is_what_the_card_reports(private_accuracy):
 # strict xfail turns into a failure the day they are met, so the card is updated with them.
 UNMET_ROBUSTNESS = {
     "Gaussian blur σ1.5": "the card: blur costs 5.0 points (models/README.md, 'On real video')",
-    "motion blur 5 px": "the card: motion blur costs 3.2 points",
-    "down to 24 px and back": "the card: a 24 px face costs 2.1 points",
-    "JPEG quality 15": "the card: JPEG quality 15 costs 2.8 points",
+    "motion blur 5 px": "the card: motion blur costs 3.1 points",
+    "JPEG quality 15": "the card: JPEG quality 15 costs 2.9 points",
 }
+# On the edge: 2.001 points, one face of 3,349 over the target; a processor whose kernels round
+# one face differently meets it, so this one may pass without failing the suite.
+EDGE_ROBUSTNESS = {"down to 24 px and back": "the card: a 24 px face costs 2.0 points, one face over the target"}
 
 
-@pytest.mark.xfail(strict=True, reason="the card: 85.46% against the crowd's majority on PrivateTest, short of 87.5%")
+@pytest.mark.xfail(strict=True, reason="the card: 85.40% against the crowd's majority on PrivateTest, short of 87.5%")
 def test_shipped_model_reaches_the_video_issue_accuracy_target(crowd_score_):
     """Issue 36: at least 87.5% against the crowd's majority on PrivateTest."""
     assert crowd_score_.majority_accuracy >= 0.875, f"FER+ majority accuracy {crowd_score_.majority_accuracy * 100:.2f}%"
@@ -148,7 +150,8 @@ def _robustness_cases():
     for cond in CONDITIONS:
         if cond.name == "as given" or np.isnan(cond.target):
             continue
-        marks = [pytest.mark.xfail(strict=True, reason=UNMET_ROBUSTNESS[cond.name])] if cond.name in UNMET_ROBUSTNESS else []
+        marks = ([pytest.mark.xfail(strict=True, reason=UNMET_ROBUSTNESS[cond.name])] if cond.name in UNMET_ROBUSTNESS else
+                 [pytest.mark.xfail(strict=False, reason=EDGE_ROBUSTNESS[cond.name])] if cond.name in EDGE_ROBUSTNESS else [])
         yield pytest.param(cond, id=cond.name, marks=marks)
 
 

@@ -144,7 +144,7 @@ def build_merged(members: list[str], views: list[str], out: Path, data: str, qua
         temperature = fit_temperature(logits["PublicTest"][:, clear], crowd["PublicTest"].majority()[clear])
     card = {"name": out.stem, "members": [str(m) for m in members], "views": list(views), "temperature": round(temperature, 4),
             "calibrated_to": (f"crowd {calibrate}" if crowd else "FER2013 labels"),
-            "forward_passes_per_face": sum(2 if v == "both" else 1 for v in views), "data": fer.source, "scores": {},
+            "forward_passes_per_face": sum(2 if v == "both" else 1 for v in views), "quantize": quantize, "data": fer.source, "scores": {},
             "calibration": {}}
     if crowd:
         card.update(votes=str(votes), crowd={})
