@@ -2,7 +2,6 @@
 tree, and `pip install .` gives an `emotion` command whose subcommands run from anywhere, with
 the shipped models inside the installed package."""
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -85,12 +84,8 @@ def test_pip_install_gives_a_working_emotion_command(tmp_path):
                             "print(m.DEFAULT_MODEL.exists())"], cwd=tmp_path, capture_output=True, text=True, check=True)
     location, has_model = where.stdout.split()
     assert location.startswith(str(venv)) and has_model == "True"
-    has_torch = importlib.util.find_spec("torch") is not None  # the README's test command installs no PyTorch
-    for name in COMMANDS:
+    for name in COMMANDS:  # every --help works without PyTorch (the README's test command installs none)
         helped = subprocess.run([str(emotion), name, "--help"], cwd=tmp_path, capture_output=True, text=True)
-        if name == "train" and not has_torch:  # its options come from the training engine: it says what to install
-            assert helped.returncode == 2 and "pip install -r requirements-train.txt" in helped.stderr, helped.stderr
-            continue
         assert helped.returncode == 0 and re.search(r"usage:", helped.stdout), (name, helped.stderr[-2000:])
     image = tmp_path / "astronaut.png"
     subprocess.run([str(python), "-c", f"import cv2; from skimage import data; cv2.imwrite({str(image)!r}, data.astronaut()[:, :, ::-1])"],

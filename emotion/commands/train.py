@@ -18,7 +18,7 @@ from ..errors import UsageError, command
 
 
 def _parse(argv=None):
-    from ..training.engine import PRECISIONS, RECIPES
+    from ..training.recipes import PRECISIONS, RECIPES
 
     p = argparse.ArgumentParser(prog="python -m emotion train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -55,11 +55,11 @@ def _parse(argv=None):
 
 @command
 def main(argv=None) -> int:
+    args = _parse(argv)  # first: --help needs no PyTorch
     try:
         import torch
     except ImportError as exc:
         raise UsageError("training needs PyTorch: pip install -r requirements-train.txt") from exc
-    args = _parse(argv)
     from ..training.augment import AUGMENTS
     from ..training.engine import RECIPES, Distillation
     from ..training.fit import train
